@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/airabench/airabench/mockserver"
+)
+
+const mockUsage = `Usage: airabench mock [flags]
+
+Serves the Aira v1 mock until Ctrl-C. It prints its URL and a key that
+works; point an SDK's base_url at the URL.
+
+Examples:
+  airabench mock
+  airabench mock --addr 127.0.0.1:8080 --profile reference-4vcpu --seed 7
+
+Flags:
+`
+
+func cmdMock(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	profile := fs.String("profile", "default", "profile: "+
+		strings.Join(mockserver.ProfileNames(), ", "))
+	seed := fs.Int64("seed", 1, "seed of every random choice")
+	listenAny := fs.Bool("listen-any", false,
+		"allow an address that is not loopback")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, mockUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if !*listenAny && !loopback(*addr) {
+		fmt.Fprintf(stderr, "airabench mock: %s is not a loopback address;"+
+			" pass --listen-any to serve beyond this machine\n", *addr)
+		return exitUsage
+	}
+	p, err := mockserver.Lookup(*profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench mock: %v\n", err)
+		return exitUsage
+	}
+	srv, err := mockserver.New(mockserver.Config{Addr: *addr, Profile: p,
+		Seed: *seed})
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench mock: %v\n", err)
+		return exitRuntime
+	}
+	fmt.Fprintf(stdout, "mock serving %s/api/v1 (profile %s, seed %d)\n",
+		srv.URL, *profile, *seed)
+	fmt.Fprintf(stdout, "sample key: %s\n", srv.SampleKey())
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	<-sigs
+	signal.Stop(sigs)
+	fmt.Fprintln(stdout, "shutting down")
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(stderr, "airabench mock: %v\n", err)
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// loopback reports whether addr's host is a loopback address or name.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/airabench/airabench/loadgen"
+	"github.com/airabench/airabench/mockserver"
+	"github.com/airabench/airabench/reports"
+	"github.com/airabench/airabench/scenarios"
+)
+
+const runUsage = `Usage: airabench run [flags] SCENARIO
+
+Runs a scenario: a path to a YAML file, or the name of a shipped scenario
+('airabench scenarios' lists them). The target is the bundled mock unless
+the scenario names a URL; then the API key is read from AIRA_API_KEY.
+
+Writes summary.json and plots to the output folder and prints a summary.
+Ctrl-C stops sending, lets in-flight requests finish, and still writes the
+report; a second Ctrl-C exits at once.
+
+Examples:
+  airabench run semaphore-batch
+  airabench run --out out/ci --quiet scenarios/ci-gate.yaml
+  airabench run --scale 0.1 semaphore-batch
+
+Flags:
+`
+
+// runFlags are the flags of airabench run.
+type runFlags struct {
+	out         string
+	quiet       bool
+	percentiles bool
+	noPlots     bool
+	scale       float64
+	seed        int64
+	grace       time.Duration
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	var f runFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.out, "out", "",
+		"output folder (default out/SCENARIO)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bars")
+	fs.BoolVar(&f.percentiles, "percentiles", false,
+		"print the full HDR percentile spectrum of each stage")
+	fs.BoolVar(&f.noPlots, "no-plots", false, "skip the plots")
+	fs.Float64Var(&f.scale, "scale", 1,
+		"multiply every stage's items and duration by this factor")
+	fs.Int64Var(&f.seed, "seed", 0,
+		"seed of the mock and the client's jitter (default: the scenario's)")
+	fs.DurationVar(&f.grace, "grace", loadgen.DefaultGrace,
+		"how long in-flight requests may finish after Ctrl-C")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+
+	sc, err := scenarios.Load(fs.Arg(0), os.LookupEnv)
+	if err != nil {
+		printLoadError(stderr, err)
+		return exitUsage
+	}
+	if err := sc.Scale(f.scale); err != nil {
+		fmt.Fprintf(stderr, "airabench run: --scale: %v\n", err)
+		return exitUsage
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", reports.FileSafe(sc.Name))
+	}
+	return runScenario(sc, f, stdout, stderr)
+}
+
+// runScenario runs a checked scenario and writes its report.
+func runScenario(sc *scenarios.Scenario, f runFlags, stdout,
+	stderr io.Writer) int {
+	ctx, stop := interruptible(stderr)
+	defer stop()
+
+	target, seed, closeTarget, err := openTarget(sc, f.seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitUsage
+	}
+	defer closeTarget()
+
+	opts := loadgen.Options{Seed: uint64(seed), Grace: f.grace}
+	if !f.quiet && isTerminal(stdout) {
+		opts.Progress = stdout
+	} else if !f.quiet {
+		fmt.Fprintf(stdout, "running %s against %s\n", sc.Name,
+			describe(sc))
+	}
+	res, err := loadgen.Run(ctx, sc.Plan, target, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitRuntime
+	}
+	res.Description = sc.Description
+	res.Version = toolVersion()
+	res.Target = describe(sc)
+	if sc.Mock != nil {
+		res.MockProfile, res.MockSeed = sc.Mock.ProfileName, seed
+	}
+
+	if err := reports.WriteText(stdout, res, reports.TextOptions{
+		Percentiles: f.percentiles}); err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitRuntime
+	}
+	paths, err := reports.WriteDir(f.out, res, reports.DirOptions{
+		NoPlots: f.noPlots})
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitRuntime
+	}
+	fmt.Fprintf(stdout, "\nwrote %d files to %s\n", len(paths), f.out)
+	if res.Interrupted {
+		fmt.Fprintln(stderr, "airabench run: interrupted; the report "+
+			"covers what ran")
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// openTarget starts the mock for a mock scenario, or reads the API key
+// for a URL. The key is never printed.
+func openTarget(sc *scenarios.Scenario, seed int64) (loadgen.Target,
+	int64, func(), error) {
+	if sc.Mock == nil {
+		key := os.Getenv("AIRA_API_KEY")
+		if key == "" {
+			return loadgen.Target{}, 0, nil, errors.New(
+				"the target is a URL: set AIRA_API_KEY to its API key")
+		}
+		return loadgen.Target{BaseURL: sc.URL, APIKey: key}, seed,
+			func() {}, nil
+	}
+	if seed == 0 {
+		seed = sc.Mock.Seed
+	}
+	srv, err := mockserver.New(mockserver.Config{
+		Profile: sc.Mock.Profile, Seed: seed})
+	if err != nil {
+		return loadgen.Target{}, 0, nil, fmt.Errorf("start mock: %w", err)
+	}
+	t := loadgen.Target{BaseURL: srv.URL, APIKey: srv.SampleKey()}
+	return t, seed, func() { srv.Close() }, nil
+}
+
+func describe(sc *scenarios.Scenario) string {
+	if sc.Mock == nil {
+		return sc.URL
+	}
+	return "mock (profile " + sc.Mock.ProfileName + ")"
+}
+
+// interruptible returns a context that is cancelled on the first SIGINT
+// or SIGTERM; a second one exits the process at once with code 130.
+func interruptible(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "\nstopping: finishing in-flight requests "+
+			"(again to exit now)")
+		cancel()
+		select {
+		case <-sigs:
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

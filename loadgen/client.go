@@ -1,0 +1,160 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/airabench/airabench/reports"
+)
+
+// Target is where a run sends its requests.
+type Target struct {
+	// BaseURL is the API's origin, such as https://api.airaproof.com;
+	// the /api/v1 prefix is added, as the SDKs do.
+	BaseURL string
+	// APIKey is sent as a Bearer token. It is never written to any
+	// result, error or log.
+	APIKey string
+	// Transport, if set, replaces the transport Run builds.
+	Transport http.RoundTripper
+}
+
+// client sends API requests and classifies their answers. It is safe for
+// concurrent use.
+type client struct {
+	api     string // BaseURL + "/api/v1"
+	auth    string // "Bearer " + key
+	hc      *http.Client
+	timeout time.Duration
+	dials   atomic.Int64
+}
+
+func newClient(t Target, maxConns int, timeout time.Duration) *client {
+	c := &client{
+		api:     strings.TrimRight(t.BaseURL, "/") + "/api/v1",
+		auth:    "Bearer " + t.APIKey,
+		timeout: timeout,
+	}
+	rt := t.Transport
+	if rt == nil {
+		rt = c.transport(maxConns)
+	}
+	c.hc = &http.Client{
+		Transport: rt,
+		// A redirect is an answer to measure, not to follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	return c
+}
+
+// transport is sized to the concurrency so that every in-flight request
+// keeps its connection: no churn, no queueing in the pool.
+func (c *client) transport(maxConns int) *http.Transport {
+	d := &net.Dialer{Timeout: c.timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext: func(ctx context.Context, nw, addr string) (net.Conn,
+			error) {
+			c.dials.Add(1)
+			return d.DialContext(ctx, nw, addr)
+		},
+		MaxIdleConns:        maxConns,
+		MaxIdleConnsPerHost: maxConns,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: c.timeout,
+	}
+}
+
+func (c *client) close() { c.hc.CloseIdleConnections() }
+
+// reply is one attempt's answer.
+type reply struct {
+	sent, done time.Time
+	status     int
+	class      reports.Class
+	retryAfter time.Duration
+	hasRA      bool
+	code       string // the error envelope's code, when there is one
+	body       []byte
+}
+
+// errorBody is the flat half of the mock's and the API's error envelope,
+// the half the SDKs read.
+type errorBody struct {
+	Code string `json:"code"`
+}
+
+// do sends one request and reads its body to the end. A transport
+// failure is a reply of class TransportError, not an error.
+func (c *client) do(ctx context.Context, method, path string, body []byte,
+	public bool) reply {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	req, err := http.NewRequestWithContext(ctx, method, c.api+path,
+		bytes.NewReader(body))
+	if err != nil {
+		now := time.Now()
+		return reply{sent: now, done: now, class: reports.ClientError}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if !public {
+		req.Header.Set("Authorization", c.auth)
+	}
+
+	r := reply{sent: time.Now()}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		r.done = time.Now()
+		r.class = reports.TransportError
+		return r
+	}
+	r.body, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	r.done = time.Now()
+	if err != nil {
+		r.class = reports.TransportError
+		return r
+	}
+	r.status = resp.StatusCode
+	r.retryAfter, r.hasRA = ParseRetryAfter(resp.Header.Get("Retry-After"),
+		r.done)
+	if r.status >= 400 {
+		var eb errorBody
+		if json.Unmarshal(r.body, &eb) == nil {
+			r.code = eb.Code
+		}
+	}
+	r.class = classify(r.status, r.code, r.hasRA)
+	return r
+}
+
+// classify maps a status to its outcome class.
+func classify(status int, code string, hasRetryAfter bool) reports.Class {
+	switch {
+	case status >= 200 && status < 300:
+		return reports.OK
+	case status == http.StatusTooManyRequests:
+		return reports.Throttled
+	case status == http.StatusServiceUnavailable && hasRetryAfter:
+		return reports.Throttled
+	case status == http.StatusForbidden && code == "POLICY_DENIED":
+		return reports.Denied
+	case status >= 500:
+		return reports.ServerError
+	default:
+		return reports.ClientError
+	}
+}
+
+// errNoActionID is the detail of an authorize answer without an id.
+var errNoActionID = errors.New("authorize answer has no action_uuid")

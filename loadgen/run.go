@@ -1,0 +1,216 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/airabench/airabench/reports"
+)
+
+// DefaultGrace is how long in-flight requests may take to finish once a
+// run is told to stop.
+const DefaultGrace = 10 * time.Second
+
+// Options are the settings of one run that are not part of its plan.
+type Options struct {
+	// Seed drives the client's random choices (jitter). Runs with the
+	// same seed make the same choices in the same order per worker.
+	Seed uint64
+	// Grace bounds how long in-flight requests may run after ctx is
+	// done; DefaultGrace when zero.
+	Grace time.Duration
+	// Progress, if set, receives a live progress bar per stage.
+	Progress io.Writer
+}
+
+// Run runs the plan's stages in order against t and returns their
+// results. When ctx is done, Run stops starting operations and retries,
+// lets in-flight requests finish within the grace period, counts what it
+// never sent as dropped, and returns the partial result with Interrupted
+// set. The error is non-nil only when the plan is invalid.
+func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
+	error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid plan: %w", err)
+	}
+	if o.Grace == 0 {
+		o.Grace = DefaultGrace
+	}
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+
+	// Requests outlive ctx by the grace period, so that what is in
+	// flight when a run stops is measured, not cut.
+	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(o.Grace, cancel)
+		context.AfterFunc(reqCtx, func() { t.Stop() })
+	})
+	defer stopAfter()
+
+	c := newClient(t, maxInFlight(p), timeout)
+	defer c.close()
+
+	run := &reports.Run{Scenario: p.Name, Start: time.Now()}
+	bars := newProgress(o.Progress)
+	for i := range p.Stages {
+		s := &p.Stages[i]
+		r := &stageRun{
+			stage: s, index: i, client: c, seed: o.Seed,
+			stop: ctx.Done(), bars: bars,
+		}
+		run.Stages = append(run.Stages, r.run(reqCtx))
+	}
+	bars.wait()
+	run.Interrupted = ctx.Err() != nil
+	return run, nil
+}
+
+// maxInFlight is the most requests any stage of p keeps in flight, which
+// sizes the connection pool.
+func maxInFlight(p Plan) int {
+	n := 1
+	for _, s := range p.Stages {
+		c := s.Load.Concurrency
+		if s.Load.Model == Unbounded {
+			c = s.Load.Items
+		}
+		n = max(n, c)
+	}
+	return n
+}
+
+// stageRun runs one stage.
+type stageRun struct {
+	stage  *Stage
+	index  int
+	client *client
+	seed   uint64
+	stop   <-chan struct{}
+	bars   *progress
+	rec    *recorder
+}
+
+func (r *stageRun) run(ctx context.Context) *reports.Stage {
+	s := r.stage
+	st := reports.NewStage(s.Name, string(s.Flow))
+	st.Model = string(s.Load.Model)
+	st.Concurrency = s.Load.Concurrency
+	if s.Load.Model == Unbounded {
+		st.Concurrency = 0
+	}
+	st.Start = time.Now()
+	r.rec = newRecorder(st, st.Start, stepNames(s.Flow))
+	bar := r.bars.add(s, r.rec)
+
+	switch {
+	case s.Load.Duration > 0:
+		r.forDuration(ctx, st.Start)
+	case s.Load.Model == Chunked:
+		r.chunked(ctx, st.Start)
+	default:
+		n := s.Load.Concurrency
+		if s.Load.Model == Unbounded {
+			n = s.Load.Items
+		}
+		var next atomic.Int64
+		r.pool(ctx, n, func() (int, bool) {
+			i := int(next.Add(1) - 1)
+			return i, i < s.Load.Items
+		}, st.Start)
+	}
+	r.rec.close()
+	bar.finish()
+	return st
+}
+
+// stopped reports whether the run was told to stop.
+func (r *stageRun) stopped() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// pool runs n workers that take items from next until it says no more.
+// Every item taken after the stop is recorded as dropped, so a batch
+// interrupted half way still adds up. Every item is intended at start.
+func (r *stageRun) pool(ctx context.Context, n int,
+	next func() (int, bool), start time.Time) {
+	var wg sync.WaitGroup
+	for id := range n {
+		w := r.worker(id)
+		wg.Go(func() {
+			for {
+				i, ok := next()
+				if !ok {
+					return
+				}
+				if r.stopped() {
+					r.rec.record(event{kind: evDropped, intended: start})
+					continue
+				}
+				w.operation(ctx, i, start)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// chunked runs the batch in groups of Concurrency, each awaited before
+// the next starts.
+func (r *stageRun) chunked(ctx context.Context, start time.Time) {
+	items, size := r.stage.Load.Items, r.stage.Load.Concurrency
+	for lo := 0; lo < items; lo += size {
+		hi := min(lo+size, items)
+		var next atomic.Int64
+		next.Store(int64(lo))
+		r.pool(ctx, hi-lo, func() (int, bool) {
+			i := int(next.Add(1) - 1)
+			return i, i < hi
+		}, start)
+	}
+}
+
+// forDuration keeps Concurrency workers busy until the stage's duration
+// has passed; each operation is intended when its worker is free.
+func (r *stageRun) forDuration(ctx context.Context, start time.Time) {
+	end := start.Add(r.stage.Load.Duration)
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	for id := range r.stage.Load.Concurrency {
+		w := r.worker(id)
+		wg.Go(func() {
+			for !r.stopped() {
+				now := time.Now()
+				if !now.Before(end) {
+					return
+				}
+				w.operation(ctx, int(seq.Add(1)-1), now)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (r *stageRun) worker(id int) *worker {
+	return &worker{
+		c:     r.client,
+		rec:   r.rec,
+		stage: r.stage,
+		stop:  r.stop,
+		rng:   rand.New(rand.NewPCG(r.seed, uint64(r.index)<<32|uint64(id))),
+		idem:  "airabench-" + strconv.Itoa(r.index) + "-",
+	}
+}

@@ -1,0 +1,367 @@
+package reports
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// SchemaVersion is the version of the summary.json layout that WriteJSON
+// writes. It grows by one whenever a field changes meaning or goes away;
+// added fields keep it. ReadJSON accepts versions 1 to SchemaVersion.
+const SchemaVersion = 1
+
+// ErrSchemaVersion is returned by ReadJSON for a summary written by a
+// newer airabench, or one without a schema_version.
+var ErrSchemaVersion = errors.New("unsupported summary schema version")
+
+// ToolName is the name written as tool.name in summary.json.
+const ToolName = "airabench"
+
+type jsonRun struct {
+	SchemaVersion int         `json:"schema_version"`
+	Tool          jsonTool    `json:"tool"`
+	Scenario      string      `json:"scenario"`
+	Description   string      `json:"description"`
+	Target        string      `json:"target"`
+	Mock          *jsonMock   `json:"mock"`
+	Start         string      `json:"start"`
+	Interrupted   bool        `json:"interrupted"`
+	HistUnit      string      `json:"histogram_unit"`
+	Stages        []jsonStage `json:"stages"`
+}
+
+type jsonTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type jsonMock struct {
+	Profile string `json:"profile"`
+	Seed    int64  `json:"seed"`
+}
+
+type jsonStage struct {
+	Name           string                 `json:"name"`
+	Flow           string                 `json:"flow"`
+	Model          string                 `json:"model"`
+	Concurrency    int                    `json:"concurrency"`
+	Start          string                 `json:"start"`
+	DurationS      float64                `json:"duration_s"`
+	Intended       int64                  `json:"intended"`
+	Sent           int64                  `json:"sent"`
+	Dropped        int64                  `json:"dropped"`
+	Outcomes       Outcomes               `json:"outcomes"`
+	Attempts       Outcomes               `json:"attempts"`
+	Retries        int64                  `json:"retries"`
+	RetryWaitS     float64                `json:"retry_wait_s"`
+	EarlyRetries   int64                  `json:"early_retries"`
+	AttemptsPerOp  *float64               `json:"attempts_per_op"`
+	ThroughputPerS float64                `json:"throughput_per_s"`
+	GoodputPerS    float64                `json:"goodput_per_s"`
+	LatencyMs      map[string]jsonLatency `json:"latency_ms"`
+	Steps          []jsonStep             `json:"steps"`
+	Series         jsonSeries             `json:"series"`
+}
+
+type jsonStep struct {
+	Name      string                 `json:"name"`
+	Attempts  Outcomes               `json:"attempts"`
+	LatencyMs map[string]jsonLatency `json:"latency_ms"`
+}
+
+type jsonLatency struct {
+	LatencySummary
+	// HDR is the histogram in microseconds, in HdrHistogram's compressed
+	// V2 encoding, base64: the exact data the summary was computed from.
+	HDR string `json:"hdr"`
+}
+
+type jsonSeries struct {
+	IntervalS int     `json:"interval_s"`
+	Offered   []int64 `json:"offered"`
+	Sent      []int64 `json:"sent"`
+	Goodput   []int64 `json:"goodput"`
+	Throttled []int64 `json:"throttled"`
+	Errors    []int64 `json:"errors"`
+}
+
+// WriteJSON writes r as summary.json: indented, with every histogram kept
+// losslessly beside its summary so ReadJSON restores r exactly (durations
+// to the nanosecond, times in RFC 3339 with nanoseconds). Undefined
+// statistics are null; no number is NaN or infinite.
+func WriteJSON(w io.Writer, r *Run) error {
+	jr, err := toJSONRun(r)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(jr); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// ReadJSON reads a summary written by WriteJSON and rebuilds the Run,
+// histograms included. It fails on malformed JSON, an unsupported
+// schema_version, an unknown outcome class, or a histogram that is
+// missing, undecodable or disagrees with its count.
+func ReadJSON(rd io.Reader) (*Run, error) {
+	var jr jsonRun
+	if err := json.NewDecoder(rd).Decode(&jr); err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+	if jr.SchemaVersion < 1 || jr.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("read summary: %w: %d (want 1 to %d)",
+			ErrSchemaVersion, jr.SchemaVersion, SchemaVersion)
+	}
+	r, err := fromJSONRun(&jr)
+	if err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+	return r, nil
+}
+
+func toJSONRun(r *Run) (*jsonRun, error) {
+	jr := &jsonRun{
+		SchemaVersion: SchemaVersion,
+		Tool:          jsonTool{Name: ToolName, Version: r.Version},
+		Scenario:      r.Scenario,
+		Description:   r.Description,
+		Target:        r.Target,
+		Start:         formatTime(r.Start),
+		Interrupted:   r.Interrupted,
+		HistUnit:      "us",
+		Stages:        []jsonStage{},
+	}
+	if r.Target == "mock" || r.MockProfile != "" || r.MockSeed != 0 {
+		jr.Mock = &jsonMock{Profile: r.MockProfile, Seed: r.MockSeed}
+	}
+	for _, st := range r.Stages {
+		js, err := toJSONStage(st)
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
+		}
+		jr.Stages = append(jr.Stages, js)
+	}
+	return jr, nil
+}
+
+func toJSONStage(s *Stage) (jsonStage, error) {
+	js := jsonStage{
+		Name: s.Name, Flow: s.Flow, Model: s.Model,
+		Concurrency:    s.Concurrency,
+		Start:          formatTime(s.Start),
+		DurationS:      s.Duration.Seconds(),
+		Intended:       s.Intended,
+		Sent:           s.Sent,
+		Dropped:        s.Dropped,
+		Outcomes:       s.Outcomes,
+		Attempts:       s.Attempts,
+		Retries:        s.Retries,
+		RetryWaitS:     s.RetryWait.Seconds(),
+		EarlyRetries:   s.EarlyRetries,
+		ThroughputPerS: finite(s.Throughput()),
+		GoodputPerS:    finite(s.Goodput()),
+		Steps:          []jsonStep{},
+		Series:         toJSONSeries(s.Series),
+	}
+	if a, ok := s.AttemptsPerOp(); ok {
+		js.AttemptsPerOp = &a
+	}
+	var err error
+	if js.LatencyMs, err = toJSONLatencies(s.Latency); err != nil {
+		return js, err
+	}
+	for _, step := range s.Steps {
+		lat, err := toJSONLatencies(step.Latency)
+		if err != nil {
+			return js, fmt.Errorf("step %q: %w", step.Name, err)
+		}
+		js.Steps = append(js.Steps, jsonStep{
+			Name: step.Name, Attempts: step.Attempts, LatencyMs: lat,
+		})
+	}
+	return js, nil
+}
+
+func toJSONLatencies(m map[string]*Latency) (map[string]jsonLatency, error) {
+	out := make(map[string]jsonLatency, len(m))
+	for kind, l := range m {
+		if l == nil || l.Hist == nil {
+			continue
+		}
+		enc, err := l.Hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s histogram: %w", kind, err)
+		}
+		out[kind] = jsonLatency{LatencySummary: l.Summary(), HDR: string(enc)}
+	}
+	return out, nil
+}
+
+func toJSONSeries(s Series) jsonSeries {
+	return jsonSeries{
+		IntervalS: 1,
+		Offered:   nonNil(s.Offered),
+		Sent:      nonNil(s.Sent),
+		Goodput:   nonNil(s.Goodput),
+		Throttled: nonNil(s.Throttled),
+		Errors:    nonNil(s.Errors),
+	}
+}
+
+func nonNil(v []int64) []int64 {
+	if v == nil {
+		return []int64{}
+	}
+	return v
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func seconds(s float64) time.Duration {
+	return time.Duration(math.Round(s * float64(time.Second)))
+}
+
+func fromJSONRun(jr *jsonRun) (*Run, error) {
+	r := &Run{
+		Scenario:    jr.Scenario,
+		Description: jr.Description,
+		Target:      jr.Target,
+		Version:     jr.Tool.Version,
+		Interrupted: jr.Interrupted,
+	}
+	if jr.Mock != nil {
+		r.MockProfile, r.MockSeed = jr.Mock.Profile, jr.Mock.Seed
+	}
+	var err error
+	if r.Start, err = parseTime(jr.Start); err != nil {
+		return nil, err
+	}
+	for i := range jr.Stages {
+		st, err := fromJSONStage(&jr.Stages[i])
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: %w", jr.Stages[i].Name, err)
+		}
+		r.Stages = append(r.Stages, st)
+	}
+	return r, nil
+}
+
+func fromJSONStage(js *jsonStage) (*Stage, error) {
+	s := &Stage{
+		Name: js.Name, Flow: js.Flow, Model: js.Model,
+		Concurrency:  js.Concurrency,
+		Duration:     seconds(js.DurationS),
+		Intended:     js.Intended,
+		Sent:         js.Sent,
+		Dropped:      js.Dropped,
+		Outcomes:     js.Outcomes,
+		Attempts:     js.Attempts,
+		Retries:      js.Retries,
+		RetryWait:    seconds(js.RetryWaitS),
+		EarlyRetries: js.EarlyRetries,
+		Series:       fromJSONSeries(js.Series),
+	}
+	var err error
+	if s.Start, err = parseTime(js.Start); err != nil {
+		return nil, err
+	}
+	if s.Latency, err = fromJSONLatencies(js.LatencyMs); err != nil {
+		return nil, err
+	}
+	for _, jst := range js.Steps {
+		lat, err := fromJSONLatencies(jst.LatencyMs)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: %w", jst.Name, err)
+		}
+		s.Steps = append(s.Steps, &Step{
+			Name: jst.Name, Attempts: jst.Attempts, Latency: lat,
+		})
+	}
+	return s, nil
+}
+
+func fromJSONLatencies(m map[string]jsonLatency) (map[string]*Latency, error) {
+	out := make(map[string]*Latency, len(m))
+	for kind, jl := range m {
+		l, err := decodeLatency(jl)
+		if err != nil {
+			return nil, fmt.Errorf("latency %s: %w", kind, err)
+		}
+		out[kind] = l
+	}
+	return out, nil
+}
+
+// decodeLatency rebuilds a Latency from its stored histogram. The decoded
+// histogram is merged into one made by NewHistogram, so a summary written
+// with other bounds still merges with this run's histograms, or fails.
+func decodeLatency(jl jsonLatency) (*Latency, error) {
+	l := NewLatency()
+	l.Clamped = jl.Clamped
+	if jl.HDR == "" {
+		if jl.Count != 0 {
+			return nil, fmt.Errorf("count %d but no histogram", jl.Count)
+		}
+		return l, nil
+	}
+	h, err := decodeHist(jl.HDR)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	if dropped := l.Hist.Merge(h); dropped > 0 {
+		return nil, fmt.Errorf("histogram has %d values out of range",
+			dropped)
+	}
+	if got := l.Hist.TotalCount(); got != jl.Count {
+		return nil, fmt.Errorf("histogram holds %d values, count says %d",
+			got, jl.Count)
+	}
+	return l, nil
+}
+
+func fromJSONSeries(js jsonSeries) Series {
+	return Series{
+		Offered:   js.Offered,
+		Sent:      js.Sent,
+		Goodput:   js.Goodput,
+		Throttled: js.Throttled,
+		Errors:    js.Errors,
+	}
+}
+
+// decodeHist decodes a base64 compressed histogram. hdrhistogram.Decode
+// indexes its input without checking its length, so a truncated string
+// would panic; that panic is turned into an error here.
+func decodeHist(s string) (h *hdrhistogram.Histogram, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h, err = nil, fmt.Errorf("corrupt histogram: %v", p)
+		}
+	}()
+	return hdrhistogram.Decode([]byte(s))
+}

@@ -1,0 +1,243 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestJSONRoundTrip(t *testing.T) {
+	in := sampleRun()
+	var first bytes.Buffer
+	if err := WriteJSON(&first, in); err != nil {
+		t.Fatalf("WriteJSON: %v", err)
+	}
+	out, err := ReadJSON(bytes.NewReader(first.Bytes()))
+	if err != nil {
+		t.Fatalf("ReadJSON: %v", err)
+	}
+	checkSameRun(t, in, out)
+
+	var second bytes.Buffer
+	if err := WriteJSON(&second, out); err != nil {
+		t.Fatalf("WriteJSON of the read run: %v", err)
+	}
+	if !bytes.Equal(first.Bytes(), second.Bytes()) {
+		t.Errorf("write, read, write is not stable:\n%s\nthen\n%s",
+			first.String(), second.String())
+	}
+}
+
+// checkSameRun compares what a round trip must keep exactly.
+func checkSameRun(t *testing.T, a, b *Run) {
+	t.Helper()
+	if a.Scenario != b.Scenario || a.Target != b.Target ||
+		a.MockSeed != b.MockSeed || a.MockProfile != b.MockProfile ||
+		a.Version != b.Version || !a.Start.Equal(b.Start) ||
+		a.Interrupted != b.Interrupted || a.Description != b.Description {
+		t.Errorf("run header: got %+v, want %+v", b, a)
+	}
+	if len(a.Stages) != len(b.Stages) {
+		t.Fatalf("got %d stages, want %d", len(b.Stages), len(a.Stages))
+	}
+	for i, sa := range a.Stages {
+		checkSameStage(t, sa, b.Stages[i])
+	}
+}
+
+func checkSameStage(t *testing.T, a, b *Stage) {
+	t.Helper()
+	if a.Duration != b.Duration || a.RetryWait != b.RetryWait ||
+		!a.Start.Equal(b.Start) || a.Outcomes != b.Outcomes ||
+		a.Attempts != b.Attempts || a.Intended != b.Intended ||
+		a.Sent != b.Sent || a.Dropped != b.Dropped ||
+		a.EarlyRetries != b.EarlyRetries || a.Retries != b.Retries ||
+		a.Model != b.Model || a.Concurrency != b.Concurrency {
+		t.Errorf("stage %s: got %+v, want %+v", a.Name, b, a)
+	}
+	checkSameLatency(t, a.Name, a.Latency, b.Latency)
+	if len(a.Steps) != len(b.Steps) {
+		t.Fatalf("stage %s: got %d steps, want %d",
+			a.Name, len(b.Steps), len(a.Steps))
+	}
+	for i, st := range a.Steps {
+		if st.Name != b.Steps[i].Name || st.Attempts != b.Steps[i].Attempts {
+			t.Errorf("step %d: got %+v, want %+v", i, b.Steps[i], st)
+		}
+		checkSameLatency(t, a.Name+"/"+st.Name, st.Latency, b.Steps[i].Latency)
+	}
+}
+
+func checkSameLatency(t *testing.T, where string, a, b map[string]*Latency) {
+	t.Helper()
+	for kind, la := range a {
+		lb := b[kind]
+		if lb == nil {
+			t.Errorf("%s %s: latency lost", where, kind)
+			continue
+		}
+		if !la.Hist.Equals(lb.Hist) || la.Clamped != lb.Clamped {
+			t.Errorf("%s %s: histogram changed: %d values, clamped %d; "+
+				"want %d, %d", where, kind, lb.Count(), lb.Clamped,
+				la.Count(), la.Clamped)
+		}
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema_version", "tool", "scenario",
+		"description", "target", "mock", "start", "interrupted", "stages"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("summary has no top-level %q", k)
+		}
+	}
+	st := doc["stages"].([]any)[0].(map[string]any)
+	for _, k := range []string{"name", "flow", "model", "concurrency",
+		"intended", "sent", "dropped", "outcomes", "attempts", "retries",
+		"retry_wait_s", "early_retries", "duration_s", "throughput_per_s",
+		"goodput_per_s", "latency_ms", "steps", "series"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("stage has no %q", k)
+		}
+	}
+	lat := st["latency_ms"].(map[string]any)
+	for _, kind := range LatencyKinds {
+		l, ok := lat[kind].(map[string]any)
+		if !ok {
+			t.Errorf("latency_ms has no %q", kind)
+			continue
+		}
+		for _, k := range []string{"count", "p50", "p90", "p99", "p999",
+			"max", "mean", "clamped", "hdr"} {
+			if _, ok := l[k]; !ok {
+				t.Errorf("latency_ms.%s has no %q", kind, k)
+			}
+		}
+	}
+	if got := st["throughput_per_s"].(float64); got != 2000/10.25 {
+		t.Errorf("throughput_per_s = %v, want %v", got, 2000/10.25)
+	}
+}
+
+func TestJSONEdgeRunsHaveNoNaN(t *testing.T) {
+	for name, r := range edgeRuns() {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteJSON(&b, r); err != nil {
+				t.Fatalf("WriteJSON: %v", err)
+			}
+			s := b.String()
+			if strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
+				t.Errorf("summary holds NaN or Inf:\n%s", s)
+			}
+			back, err := ReadJSON(&b)
+			if err != nil {
+				t.Fatalf("ReadJSON: %v", err)
+			}
+			checkSameRun(t, r, back)
+		})
+	}
+}
+
+func TestJSONEmptyLatencyIsNull(t *testing.T) {
+	r := edgeRuns()["empty"]
+	var b bytes.Buffer
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Stages []struct {
+			AttemptsPerOp *float64                  `json:"attempts_per_op"`
+			Latency       map[string]map[string]any `json:"latency_ms"`
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	st := doc.Stages[0]
+	if st.AttemptsPerOp != nil {
+		t.Errorf("attempts_per_op = %v, want null", *st.AttemptsPerOp)
+	}
+	for _, k := range []string{"p50", "p90", "p99", "p999", "max", "mean"} {
+		v, ok := st.Latency[Response][k]
+		if !ok || v != nil {
+			t.Errorf("empty latency_ms.response.%s = %v (present %v), "+
+				"want null", k, v, ok)
+		}
+	}
+}
+
+func TestReadJSONErrors(t *testing.T) {
+	valid := func() map[string]any {
+		var b bytes.Buffer
+		if err := WriteJSON(&b, edgeRuns()["one sample"]); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	latency := func(doc map[string]any) map[string]any {
+		st := doc["stages"].([]any)[0].(map[string]any)
+		return st["latency_ms"].(map[string]any)[Response].(map[string]any)
+	}
+	tests := []struct {
+		name   string
+		edit   func(doc map[string]any)
+		want   string
+		target error
+	}{
+		{name: "newer schema", edit: func(d map[string]any) {
+			d["schema_version"] = SchemaVersion + 1
+		}, want: "schema version", target: ErrSchemaVersion},
+		{name: "no schema", edit: func(d map[string]any) {
+			delete(d, "schema_version")
+		}, want: "schema version", target: ErrSchemaVersion},
+		{name: "unknown class", edit: func(d map[string]any) {
+			st := d["stages"].([]any)[0].(map[string]any)
+			st["outcomes"].(map[string]any)["teapot"] = 1
+		}, want: `unknown outcome class "teapot"`},
+		{name: "count disagrees", edit: func(d map[string]any) {
+			latency(d)["count"] = 7
+		}, want: "histogram holds 1 values, count says 7"},
+		{name: "histogram missing", edit: func(d map[string]any) {
+			delete(latency(d), "hdr")
+		}, want: "count 1 but no histogram"},
+		{name: "histogram truncated", edit: func(d map[string]any) {
+			latency(d)["hdr"] = "HIST"
+		}, want: "histogram"},
+		{name: "bad time", edit: func(d map[string]any) {
+			d["start"] = "yesterday"
+		}, want: `bad time "yesterday"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := valid()
+			tt.edit(doc)
+			b, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ReadJSON(bytes.NewReader(b))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ReadJSON = %v, want an error containing %q",
+					err, tt.want)
+			}
+			if tt.target != nil && !errors.Is(err, tt.target) {
+				t.Errorf("ReadJSON = %v, want errors.Is %v", err, tt.target)
+			}
+		})
+	}
+}

@@ -1,0 +1,351 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// TextOptions tunes WriteText. The zero value prints the default summary.
+type TextOptions struct {
+	// Percentiles adds the full HDR percentile spectrum of each latency
+	// kind that holds values.
+	Percentiles bool
+}
+
+// latencyMeaning says which latency each kind is, in the words of the
+// measurement contract.
+var latencyMeaning = map[string]string{
+	Response:  "done - intended, per attempt (what a caller feels)",
+	Service:   "done - sent, per attempt",
+	Dispatch:  "sent - intended, per attempt (waiting to send)",
+	Operation: "first intended to final outcome, across retries",
+}
+
+// WriteText writes a readable summary of r: per stage the counts, each
+// outcome class, retries, rates and latency percentiles in milliseconds,
+// per-step lines, and warnings in plain words. Columns are aligned with
+// text/tabwriter. Undefined statistics print as "-".
+func WriteText(w io.Writer, r *Run, o TextOptions) error {
+	ew := &errWriter{w: w}
+	writeRunHeader(ew, r)
+	for _, st := range r.Stages {
+		writeStage(ew, st, o)
+	}
+	if len(r.Stages) == 0 {
+		ew.printf("No stage ran.\n")
+	}
+	if ew.err != nil {
+		return fmt.Errorf("write text summary: %w", ew.err)
+	}
+	return nil
+}
+
+// errWriter keeps the first write error so the writing code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	fmt.Fprintf(e, format, a...)
+}
+
+func writeRunHeader(w *errWriter, r *Run) {
+	name := r.Scenario
+	if name == "" {
+		name = "(unnamed)"
+	}
+	w.printf("airabench %s: scenario %s against %s\n",
+		orDash(r.Version), name, describeTarget(r))
+	if r.Description != "" {
+		w.printf("%s\n", r.Description)
+	}
+	if !r.Start.IsZero() {
+		w.printf("started %s\n", r.Start.UTC().Format(time.RFC3339))
+	}
+	if r.Interrupted {
+		w.printf("warning: the run was interrupted; " +
+			"the last stage was cut short\n")
+	}
+	w.printf("\n")
+}
+
+func describeTarget(r *Run) string {
+	if r.Target == "mock" || r.Target == "" {
+		return fmt.Sprintf("the mock (profile %s, seed %d)",
+			orDash(r.MockProfile), r.MockSeed)
+	}
+	return r.Target
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func writeStage(w *errWriter, s *Stage, o TextOptions) {
+	w.printf("Stage %s: flow %s, %s, %s s\n", s.Name, orDash(s.Flow),
+		describeModel(s), fmtFloat(s.Duration.Seconds(), 3))
+	writeCounts(w, s)
+	writeOutcomes(w, s)
+	writeLatencies(w, s)
+	writeSteps(w, s)
+	if o.Percentiles {
+		writeSpectra(w, s)
+	}
+	warnings := StageWarnings(s)
+	for _, msg := range warnings {
+		w.printf("  warning: %s\n", msg)
+	}
+	if len(warnings) > 0 {
+		w.printf("\n")
+	}
+}
+
+func describeModel(s *Stage) string {
+	m := s.Model
+	if m == "" {
+		m = "unknown"
+	}
+	if s.Concurrency > 0 {
+		return fmt.Sprintf("%s model, concurrency %d", m, s.Concurrency)
+	}
+	return m + " model"
+}
+
+func writeCounts(w *errWriter, s *Stage) {
+	rows := [][]string{
+		{"intended", fmtInt(s.Intended), "operations the schedule wanted"},
+		{"sent", fmtInt(s.Sent), ""},
+		{"dropped", fmtInt(s.Dropped), "never sent"},
+		{"retries", fmtInt(s.Retries), retryNote(s)},
+		{"throughput", fmtRate(s.Throughput()), "finished operations"},
+		{"goodput", fmtRate(s.Goodput()), "ok operations"},
+	}
+	writeTable(w, table{rows: rows, noted: true})
+}
+
+func retryNote(s *Stage) string {
+	a, ok := s.AttemptsPerOp()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s attempts/op, %s s waiting",
+		fmtFloat(a, 2), fmtFloat(s.RetryWait.Seconds(), 3))
+}
+
+func writeOutcomes(w *errWriter, s *Stage) {
+	head := []string{"outcome", "operations", "%", "attempts"}
+	total := s.Outcomes.Total()
+	var rows [][]string
+	for c := Class(0); c < NumClasses; c++ {
+		rows = append(rows, []string{c.String(), fmtInt(s.Outcomes[c]),
+			fmtPercent(s.Outcomes[c], total), fmtInt(s.Attempts[c])})
+	}
+	rows = append(rows, []string{"total", fmtInt(total),
+		fmtPercent(total, total), fmtInt(s.Attempts.Total())})
+	writeTable(w, table{head: head, rows: rows})
+}
+
+func writeLatencies(w *errWriter, s *Stage) {
+	head := []string{"latency (ms)", "count", "p50", "p90", "p99", "p99.9",
+		"max", "mean", ""}
+	var rows [][]string
+	for _, kind := range LatencyKinds {
+		l := s.Latency[kind]
+		if !showKind(s, kind, l) {
+			continue
+		}
+		rows = append(rows, latencyRow(kind, l.Summary(),
+			latencyMeaning[kind]))
+	}
+	writeTable(w, table{head: head, rows: rows, noted: true})
+}
+
+// showKind reports whether the text summary shows a latency kind:
+// response and service always; dispatch when it holds values; operation
+// when the flow has steps, since otherwise it repeats response time.
+func showKind(s *Stage, kind string, l *Latency) bool {
+	switch kind {
+	case Response, Service:
+		return true
+	case Operation:
+		return len(s.Steps) > 0 && l.Count() > 0
+	}
+	return l.Count() > 0
+}
+
+func latencyRow(name string, ls LatencySummary, note string) []string {
+	return []string{name, fmtInt(ls.Count), fmtMs(ls.P50), fmtMs(ls.P90),
+		fmtMs(ls.P99), fmtMs(ls.P999), fmtMs(ls.Max), fmtMs(ls.Mean), note}
+}
+
+func writeSteps(w *errWriter, s *Stage) {
+	if len(s.Steps) == 0 {
+		return
+	}
+	head := []string{"step", "attempts", "ok", "throttled", "denied",
+		"errors", "resp p50", "resp p99", "svc p50", "svc p99"}
+	var rows [][]string
+	for _, st := range s.Steps {
+		a := &st.Attempts
+		errs := a[ClientError] + a[ServerError] + a[TransportError]
+		resp := st.Latency[Response].Summary()
+		svc := st.Latency[Service].Summary()
+		rows = append(rows, []string{st.Name, fmtInt(a.Total()),
+			fmtInt(a[OK]), fmtInt(a[Throttled]), fmtInt(a[Denied]),
+			fmtInt(errs), fmtMs(resp.P50), fmtMs(resp.P99),
+			fmtMs(svc.P50), fmtMs(svc.P99)})
+	}
+	writeTable(w, table{head: head, rows: rows})
+}
+
+// table is rows of cells under an optional header. The first column is
+// left-aligned unless numeric is set; the others are right-aligned. When
+// noted is set, the last cell of each row is a free-text note, written
+// unaligned after the columns.
+type table struct {
+	head    []string
+	rows    [][]string
+	noted   bool
+	numeric bool
+}
+
+// writeTable writes t indented by two spaces, then a blank line.
+func writeTable(w *errWriter, t table) {
+	all := t.rows
+	if t.head != nil {
+		all = append([][]string{t.head}, t.rows...)
+	}
+	width := 0
+	for _, r := range all {
+		width = max(width, len(r[0]))
+	}
+	if t.numeric {
+		width = 0
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, r := range all {
+		writeRow(tw, r, width, t.noted)
+	}
+	_ = tw.Flush() // errors are kept by w
+	w.printf("\n")
+}
+
+// writeRow writes one row; width pads the first cell so it reads as
+// left-aligned in a right-aligned table.
+func writeRow(tw io.Writer, r []string, width int, noted bool) {
+	cells, note := r, ""
+	if noted {
+		cells, note = r[:len(r)-1], r[len(r)-1]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-*s\t", width, cells[0])
+	for _, c := range cells[1:] {
+		b.WriteString(c + "\t")
+	}
+	if note != "" {
+		b.WriteString("  " + note)
+	}
+	b.WriteString("\n")
+	_, _ = io.WriteString(tw, b.String())
+}
+
+func writeSpectra(w *errWriter, s *Stage) {
+	for _, kind := range LatencyKinds {
+		l := s.Latency[kind]
+		if l.Count() == 0 {
+			continue
+		}
+		w.printf("  %s time percentile spectrum (ms):\n", kind)
+		head := []string{"percentile", "value ms", "count", "1/(1-p)"}
+		var rows [][]string
+		for _, b := range l.Hist.CumulativeDistributionWithTicks(5) {
+			rows = append(rows, []string{fmtFloat(b.Quantile, 4),
+				fmtFloat(float64(b.ValueAt)/1000, 3), fmtInt(b.Count),
+				inverse(b.Quantile)})
+		}
+		writeTable(w, table{head: head, rows: rows, numeric: true})
+	}
+}
+
+func inverse(percentile float64) string {
+	if percentile >= 100 {
+		return "inf"
+	}
+	return fmtFloat(100/(100-percentile), 2)
+}
+
+// StageWarnings returns plain-words warnings about a stage's numbers:
+// drops, operations with no outcome, clamped latencies, retries sent
+// before Retry-After, and a stage where nothing succeeded. The slice is
+// empty when there is nothing to say.
+func StageWarnings(s *Stage) []string {
+	var out []string
+	add := func(format string, a ...any) {
+		out = append(out, fmt.Sprintf(format, a...))
+	}
+	if s.Intended == 0 {
+		add("the stage offered no operation")
+	}
+	if s.Dropped > 0 {
+		add("%s of %s operations were dropped (never sent): the schedule "+
+			"could not be met or a queue overflowed",
+			fmtInt(s.Dropped), fmtInt(s.Intended))
+	}
+	if n := s.Sent - s.Outcomes.Total(); n > 0 {
+		add("%s sent operations have no final outcome: the stage was "+
+			"cut short", fmtInt(n))
+	}
+	if s.EarlyRetries > 0 {
+		add("%s retries were sent before the server's Retry-After had "+
+			"passed", fmtInt(s.EarlyRetries))
+	}
+	if t := s.Outcomes.Total(); t > 0 && s.Outcomes[OK]+s.Outcomes[Denied] == 0 {
+		add("every operation failed: none of %s ended ok or denied",
+			fmtInt(t))
+	}
+	for _, kind := range LatencyKinds {
+		if l := s.Latency[kind]; l != nil && l.Clamped > 0 {
+			add("%s %s-time values fell outside 1 µs to 1 h and were "+
+				"clamped", fmtInt(l.Clamped), kind)
+		}
+	}
+	return out
+}
+
+func fmtInt(n int64) string { return groupThousands(n) }
+
+func fmtFloat(v float64, prec int) string {
+	return fmt.Sprintf("%.*f", prec, finite(v))
+}
+
+func fmtRate(v float64) string { return fmtFloat(v, 1) + "/s" }
+
+func fmtMs(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmtFloat(*v, 3)
+}
+
+func fmtPercent(n, total int64) string {
+	if total == 0 {
+		return "-"
+	}
+	return fmtFloat(100*float64(n)/float64(total), 1)
+}
