@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -85,6 +84,9 @@ type reply struct {
 	hasRA      bool
 	code       string // the error envelope's code, when there is one
 	body       []byte
+	held       bool // an authorize answered pending_approval
+	invalid    bool // a verified receipt failed its check
+	earlier    bool // a retry found that an earlier attempt went through
 }
 
 // errorBody is the flat half of the mock's and the API's error envelope,
@@ -155,6 +157,3 @@ func classify(status int, code string, hasRetryAfter bool) reports.Class {
 		return reports.ClientError
 	}
 }
-
-// errNoActionID is the detail of an authorize answer without an id.
-var errNoActionID = errors.New("authorize answer has no action_uuid")

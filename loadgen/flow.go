@@ -2,39 +2,57 @@ package loadgen
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/airabench/airabench/receipt"
 	"github.com/airabench/airabench/reports"
 )
 
-// The steps of the flows, as indexes into a stage's steps.
+// The steps a flow may take, as indexes into a recorder's steps.
 const (
 	stepAuthorize uint8 = iota
 	stepNotarize
+	stepVerify
+	stepHealth
+	numSteps
 )
 
-// stepNames returns the names of the steps a flow runs.
-func stepNames(f Flow) []string {
-	if f == FlowAuthorizeNotarize {
-		return []string{"authorize", "notarize"}
-	}
-	return []string{"authorize"}
-}
+var stepName = [numSteps]string{"authorize", "notarize", "verify", "health"}
 
 // worker runs operations for one stage. Each goroutine has its own
 // worker, so the random stream needs no lock.
 type worker struct {
-	c     *client
-	rec   *recorder
-	stage *Stage
-	stop  <-chan struct{} // closed when no new attempt may start
-	rng   *rand.Rand
-	idem  string // prefix of idempotency keys
+	c      *client
+	rec    *recorder
+	stage  *Stage
+	stop   <-chan struct{} // closed when no new attempt may start
+	rng    *rand.Rand
+	idem   string        // prefix of idempotency keys
+	budget *atomic.Int64 // retries left in the run; nil means no bound
+	prep   *prepared     // actions made in the setup phase
+	first  bool          // the next attempt is its operation's first
+}
+
+// prepared holds what a setup phase made for the notarize and verify
+// flows, and the key receipts are checked against.
+type prepared struct {
+	ids []string
+	key ed25519.PublicKey
+}
+
+// id returns the prepared action for operation i, cycling.
+func (p *prepared) id(i int) string {
+	if p == nil || len(p.ids) == 0 {
+		return "setup-made-no-actions"
+	}
+	return p.ids[i%len(p.ids)]
 }
 
 // authorizeRequest is the body of POST /actions.
@@ -57,18 +75,74 @@ var notarizeBody = []byte(`{"outcome":"completed"}`)
 // operation runs item i, intended at the given instant, to its final
 // outcome and records it.
 func (w *worker) operation(ctx context.Context, i int, intended time.Time) {
-	r, id := w.authorize(ctx, i, intended)
-	if id != "" && w.stage.Flow == FlowAuthorizeNotarize {
-		r = w.notarize(ctx, id, r.done)
+	w.first = true
+	flow := w.stage.Flow
+	if flow == FlowMix {
+		flow = w.pick()
+	}
+	var r reply
+	switch flow {
+	case FlowAuthorize, FlowAuthorizeNotarize:
+		var id string
+		r, id = w.authorize(ctx, i, intended)
+		if id != "" && flow == FlowAuthorizeNotarize {
+			r = w.notarize(ctx, id, r.done)
+		}
+	case FlowNotarize:
+		r = w.notarize(ctx, w.prep.id(i), intended)
+	case FlowVerify:
+		r = w.verify(ctx, w.prep.id(i), intended)
+	case FlowHealth:
+		r = w.retrying(ctx, stepHealth, intended, func() reply {
+			return w.c.do(ctx, http.MethodGet, "/health", nil, true)
+		})
 	}
 	w.rec.record(event{kind: evOperation, class: r.class,
-		intended: intended, done: r.done})
+		intended: intended, done: r.done, held: r.held,
+		invalid: r.invalid})
+}
+
+// pick draws one flow of the stage's mix by weight.
+func (w *worker) pick() Flow {
+	var total float64
+	for _, m := range w.stage.Mix {
+		total += m.Weight
+	}
+	x := w.rng.Float64() * total
+	for _, m := range w.stage.Mix {
+		if x < m.Weight {
+			return m.Flow
+		}
+		x -= m.Weight
+	}
+	return w.stage.Mix[len(w.stage.Mix)-1].Flow
 }
 
 // authorize sends POST /actions with retries. It returns the final reply
 // and, when the action was authorized, its id.
 func (w *worker) authorize(ctx context.Context, i int,
 	intended time.Time) (reply, string) {
+	body := w.authorizeBody(i)
+	r := w.retrying(ctx, stepAuthorize, intended, func() reply {
+		return w.c.do(ctx, http.MethodPost, "/actions", body, false)
+	})
+	if r.class != reports.OK || r.earlier {
+		return r, "" // an earlier attempt's answer, and its id, are lost
+	}
+	var a authorization
+	if json.Unmarshal(r.body, &a) != nil || a.ActionUUID == "" {
+		r.class = reports.ClientError // a 2xx the SDKs could not read
+		return r, ""
+	}
+	if a.Status == "pending_approval" {
+		r.held = true // an answer, with nothing to notarize yet
+		return r, ""
+	}
+	return r, a.ActionUUID
+}
+
+// authorizeBody is the JSON body of item i's authorize request.
+func (w *worker) authorizeBody(i int) []byte {
 	b := w.stage.Body
 	req := authorizeRequest{
 		ActionType: b.ActionType,
@@ -80,26 +154,11 @@ func (w *worker) authorize(ctx context.Context, i int,
 		req.IdempotencyKey = w.idem + strconv.Itoa(i)
 	}
 	body, _ := json.Marshal(req) // strings only: cannot fail
-
-	r := w.retrying(ctx, stepAuthorize, intended, func() reply {
-		return w.c.do(ctx, http.MethodPost, "/actions", body, false)
-	})
-	if r.class != reports.OK {
-		return r, ""
-	}
-	var a authorization
-	if json.Unmarshal(r.body, &a) != nil || a.ActionUUID == "" {
-		r.class = reports.ClientError // a 2xx the SDKs could not read
-		return r, ""
-	}
-	if a.Status != "authorized" {
-		return r, "" // held for approval: an answer, with nothing to notarize
-	}
-	return r, a.ActionUUID
+	return body
 }
 
-// notarize sends POST /actions/{id}/notarize with retries, intended at the
-// instant the authorization came back.
+// notarize sends POST /actions/{id}/notarize with retries, intended at
+// the given instant.
 func (w *worker) notarize(ctx context.Context, id string,
 	intended time.Time) reply {
 	path := "/actions/" + id + "/notarize"
@@ -108,15 +167,47 @@ func (w *worker) notarize(ctx context.Context, id string,
 	})
 }
 
+// verification is the part of a verify answer the client checks.
+type verification struct {
+	Valid         bool            `json:"valid"`
+	PayloadHash   string          `json:"payload_hash"`
+	Signature     string          `json:"signature"`
+	SignedPayload json.RawMessage `json:"signed_payload"`
+}
+
+// verify sends the public GET /verify/action/{id} with retries. With
+// VerifyReceipts the client also checks the receipt itself; a receipt
+// that the server calls invalid, or that fails the client's check, is
+// counted as invalid.
+func (w *worker) verify(ctx context.Context, id string,
+	intended time.Time) reply {
+	path := "/verify/action/" + id
+	r := w.retrying(ctx, stepVerify, intended, func() reply {
+		return w.c.do(ctx, http.MethodGet, path, nil, true)
+	})
+	if r.class != reports.OK || !w.stage.VerifyReceipts {
+		return r
+	}
+	var v verification
+	if json.Unmarshal(r.body, &v) != nil || !v.Valid || w.prep == nil ||
+		receipt.Verify(w.prep.key, v.SignedPayload, v.PayloadHash,
+			v.Signature) != nil {
+		r.invalid = true
+	}
+	return r
+}
+
 // retryable reports whether an attempt of class c may be tried again.
 func retryable(c reports.Class) bool {
 	return c == reports.Throttled || c == reports.ServerError ||
 		c == reports.TransportError
 }
 
-// retrying sends attempts until one is final, the policy gives up, or the
-// run stops. Each attempt is recorded; a retry is intended at the instant
-// its wait ends, so a late timer shows as dispatch delay.
+// retrying sends attempts until one is final, the policy gives up, the
+// run's retry budget is spent, or the run stops. Each attempt is
+// recorded; a retry is intended at the instant its wait ends, so a late
+// timer shows as dispatch delay. A 409 DUPLICATE_REQUEST that answers a
+// retry means an earlier attempt went through: it counts as ok.
 func (w *worker) retrying(ctx context.Context, step uint8,
 	intended time.Time, send func() reply) reply {
 	var (
@@ -126,24 +217,46 @@ func (w *worker) retrying(ctx context.Context, step uint8,
 	)
 	for n := 1; ; n++ {
 		r := send()
+		if retried && r.status == http.StatusConflict &&
+			r.code == "DUPLICATE_REQUEST" {
+			r.class, r.earlier = reports.OK, true
+		}
 		w.rec.record(event{
 			kind: evAttempt, step: step, class: r.class,
-			retry: retried, wait: waited,
+			retry: retried, wait: waited, first: w.first,
 			early: retried && prev.hasRA &&
 				r.sent.Before(prev.done.Add(prev.retryAfter)),
+			earlier:  r.earlier,
 			intended: intended, sent: r.sent, done: r.done,
 		})
+		w.first = false
 		if !retryable(r.class) {
 			return r
 		}
 		d := w.stage.Retry.Decide(n, r.retryAfter, r.hasRA,
 			w.rng.Float64())
-		if !d.Retry || !w.wait(ctx, d.Wait) {
+		if d.Capped {
+			w.rec.record(event{kind: evCapped})
+		}
+		if !d.Retry || !w.spend() || !w.wait(ctx, d.Wait) {
 			return r
 		}
 		prev, waited, retried = r, d.Wait, true
 		intended = r.done.Add(d.Wait)
 	}
+}
+
+// spend takes one retry from the run's budget, reporting whether there
+// was one.
+func (w *worker) spend() bool {
+	if w.budget == nil {
+		return true
+	}
+	if w.budget.Add(-1) >= 0 {
+		return true
+	}
+	w.rec.record(event{kind: evBudget})
+	return false
 }
 
 // wait blocks for d, or until the run stops. It reports whether the wait

@@ -13,6 +13,8 @@ const (
 	evAttempt   eventKind = iota // one request and its answer
 	evOperation                  // a logical operation's final outcome
 	evDropped                    // an operation that was never sent
+	evCapped                     // a Retry-After above the policy's cap
+	evBudget                     // a retry refused: the budget is spent
 )
 
 // event is what workers send to the recorder. It is a value, so sending
@@ -22,7 +24,12 @@ type event struct {
 	step  uint8 // index into the flow's steps, for attempts
 	class reports.Class
 	retry bool // the attempt was a retry
+	first bool // the attempt was its operation's first
 	early bool // the retry went out before the advertised Retry-After
+	// earlier marks a retry answered 409 DUPLICATE_REQUEST; held an
+	// operation that ended pending approval; invalid one whose receipt
+	// failed its check.
+	earlier, held, invalid bool
 	// intended, sent and done are the attempt's instants; for an
 	// operation, intended is its first intended instant and done its end.
 	intended, sent, done time.Time
@@ -35,7 +42,7 @@ type event struct {
 type recorder struct {
 	st     *reports.Stage
 	start  time.Time
-	steps  []*reports.Step
+	steps  [numSteps]*reports.Step // made on a step's first attempt
 	events chan event
 	done   chan struct{}
 	last   time.Time // the latest done instant seen
@@ -47,17 +54,13 @@ type recorder struct {
 }
 
 // newRecorder starts a recorder for st. Its goroutine runs until close.
-func newRecorder(st *reports.Stage, start time.Time,
-	steps []string) *recorder {
+func newRecorder(st *reports.Stage, start time.Time) *recorder {
 	r := &recorder{
 		st:     st,
 		start:  start,
 		events: make(chan event, 4096),
 		done:   make(chan struct{}),
 		last:   start,
-	}
-	for _, name := range steps {
-		r.steps = append(r.steps, st.Step(name))
 	}
 	go r.loop()
 	return r
@@ -112,6 +115,10 @@ func (r *recorder) loop() {
 			r.st.Intended++
 			r.st.Dropped++
 			r.bump(&r.st.Series.Offered, e.intended)
+		case evCapped:
+			r.st.Capped++
+		case evBudget:
+			r.st.BudgetExhausted++
 		}
 	}
 }
@@ -122,13 +129,17 @@ func (r *recorder) attempt(e *event) {
 	if e.retry {
 		st.Retries++
 		st.RetryWait += e.wait
-	} else {
+	}
+	if e.first {
 		st.Intended++
 		st.Sent++
 		r.bump(&st.Series.Offered, e.intended)
 	}
 	if e.early {
 		st.EarlyRetries++
+	}
+	if e.earlier {
+		st.SucceededEarlier++
 	}
 	r.bump(&st.Series.Sent, e.sent)
 	switch e.class {
@@ -140,6 +151,10 @@ func (r *recorder) attempt(e *event) {
 	r.see(e.done)
 
 	step := r.steps[e.step]
+	if step == nil {
+		step = r.st.Step(stepName[e.step])
+		r.steps[e.step] = step
+	}
 	step.Attempts[e.class]++
 	if e.class == reports.TransportError {
 		return // no answer, so no latency
@@ -154,6 +169,12 @@ func (r *recorder) attempt(e *event) {
 
 func (r *recorder) operation(e *event) {
 	r.st.Outcomes[e.class]++
+	if e.held {
+		r.st.Held++
+	}
+	if e.invalid {
+		r.st.InvalidReceipts++
+	}
 	r.st.Latency[reports.Operation].Record(e.done.Sub(e.intended))
 	if e.class == reports.OK {
 		r.bump(&r.st.Series.Goodput, e.done)

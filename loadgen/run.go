@@ -2,9 +2,11 @@ package loadgen
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -19,14 +21,18 @@ const DefaultGrace = 10 * time.Second
 
 // Options are the settings of one run that are not part of its plan.
 type Options struct {
-	// Seed drives the client's random choices (jitter). Runs with the
-	// same seed make the same choices in the same order per worker.
+	// Seed drives the client's random choices (jitter, mix picks). Runs
+	// with the same seed make the same choices in the same order per
+	// worker.
 	Seed uint64
 	// Grace bounds how long in-flight requests may run after ctx is
 	// done; DefaultGrace when zero.
 	Grace time.Duration
 	// Progress, if set, receives a live progress bar per stage.
 	Progress io.Writer
+	// RunID tells this run's idempotency keys from another's; random
+	// when empty.
+	RunID string
 }
 
 // Run runs the plan's stages in order against t and returns their
@@ -41,6 +47,11 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 	}
 	if o.Grace == 0 {
 		o.Grace = DefaultGrace
+	}
+	if o.RunID == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		o.RunID = hex.EncodeToString(b[:])
 	}
 	timeout := p.Timeout
 	if timeout == 0 {
@@ -59,14 +70,19 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 
 	c := newClient(t, maxInFlight(p), timeout)
 	defer c.close()
+	var budget *atomic.Int64
+	if p.RetryBudget > 0 {
+		budget = new(atomic.Int64)
+		budget.Store(p.RetryBudget)
+	}
 
 	run := &reports.Run{Scenario: p.Name, Start: time.Now()}
 	bars := newProgress(o.Progress)
 	for i := range p.Stages {
-		s := &p.Stages[i]
 		r := &stageRun{
-			stage: s, index: i, client: c, seed: o.Seed,
-			stop: ctx.Done(), bars: bars,
+			stage: &p.Stages[i], index: i, client: c, seed: o.Seed,
+			stop: ctx.Done(), bars: bars, budget: budget,
+			idem: "airabench-" + o.RunID + "-" + strconv.Itoa(i) + "-",
 		}
 		run.Stages = append(run.Stages, r.run(reqCtx))
 	}
@@ -75,16 +91,25 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 	return run, nil
 }
 
-// maxInFlight is the most requests any stage of p keeps in flight, which
-// sizes the connection pool.
+// maxInFlight is the most requests any stage of p may keep in flight,
+// which sizes the connection pool.
 func maxInFlight(p Plan) int {
 	n := 1
 	for _, s := range p.Stages {
-		c := s.Load.Concurrency
-		if s.Load.Model == Unbounded {
-			c = s.Load.Items
+		l := s.Load
+		switch {
+		case l.Model == Unbounded:
+			n = max(n, l.Items)
+		case l.Model == Open && l.MaxInFlight > 0:
+			n = max(n, l.MaxInFlight)
+		case l.Model == Open:
+			n = max(n, 1024)
+		default:
+			n = max(n, l.Concurrency)
 		}
-		n = max(n, c)
+		if s.Offline != nil {
+			n = max(n, s.Offline.Flushers)
+		}
 	}
 	return n
 }
@@ -98,6 +123,9 @@ type stageRun struct {
 	stop   <-chan struct{}
 	bars   *progress
 	rec    *recorder
+	budget *atomic.Int64
+	idem   string
+	prep   *prepared
 }
 
 func (r *stageRun) run(ctx context.Context) *reports.Stage {
@@ -105,14 +133,25 @@ func (r *stageRun) run(ctx context.Context) *reports.Stage {
 	st := reports.NewStage(s.Name, string(s.Flow))
 	st.Model = string(s.Load.Model)
 	st.Concurrency = s.Load.Concurrency
-	if s.Load.Model == Unbounded {
+	switch s.Load.Model {
+	case Unbounded:
 		st.Concurrency = 0
+	case Open:
+		st.Concurrency = s.Load.MaxInFlight
+	}
+	if needsSetup(s) {
+		r.prep = r.setup(ctx)
+		st.Setup = int64(len(r.prep.ids))
 	}
 	st.Start = time.Now()
-	r.rec = newRecorder(st, st.Start, stepNames(s.Flow))
+	r.rec = newRecorder(st, st.Start)
 	bar := r.bars.add(s, r.rec)
 
 	switch {
+	case s.Offline != nil:
+		r.offline(ctx, st)
+	case s.Load.Model == Open:
+		r.open(ctx, st.Start)
 	case s.Load.Duration > 0:
 		r.forDuration(ctx, st.Start)
 	case s.Load.Model == Chunked:
@@ -150,7 +189,7 @@ func (r *stageRun) pool(ctx context.Context, n int,
 	next func() (int, bool), start time.Time) {
 	var wg sync.WaitGroup
 	for id := range n {
-		w := r.worker(id)
+		w := r.worker(uint64(id))
 		wg.Go(func() {
 			for {
 				i, ok := next()
@@ -190,7 +229,7 @@ func (r *stageRun) forDuration(ctx context.Context, start time.Time) {
 	var wg sync.WaitGroup
 	var seq atomic.Int64
 	for id := range r.stage.Load.Concurrency {
-		w := r.worker(id)
+		w := r.worker(uint64(id))
 		wg.Go(func() {
 			for !r.stopped() {
 				now := time.Now()
@@ -204,13 +243,17 @@ func (r *stageRun) forDuration(ctx context.Context, start time.Time) {
 	wg.Wait()
 }
 
-func (r *stageRun) worker(id int) *worker {
+// worker returns a worker with its own random stream, id picking the
+// stream within the stage.
+func (r *stageRun) worker(id uint64) *worker {
 	return &worker{
-		c:     r.client,
-		rec:   r.rec,
-		stage: r.stage,
-		stop:  r.stop,
-		rng:   rand.New(rand.NewPCG(r.seed, uint64(r.index)<<32|uint64(id))),
-		idem:  "airabench-" + strconv.Itoa(r.index) + "-",
+		c:      r.client,
+		rec:    r.rec,
+		stage:  r.stage,
+		stop:   r.stop,
+		rng:    mrand.New(mrand.NewPCG(r.seed, uint64(r.index)<<40|id)),
+		idem:   r.idem,
+		budget: r.budget,
+		prep:   r.prep,
 	}
 }
