@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/airabench/airabench/reports"
@@ -84,9 +86,10 @@ type reply struct {
 	hasRA      bool
 	code       string // the error envelope's code, when there is one
 	body       []byte
-	held       bool // an authorize answered pending_approval
-	invalid    bool // a verified receipt failed its check
-	earlier    bool // a retry found that an earlier attempt went through
+	held       bool   // an authorize answered pending_approval
+	invalid    bool   // a verified receipt failed its check
+	earlier    bool   // a retry found that an earlier attempt went through
+	cause      string // why a transport error happened
 }
 
 // errorBody is the flat half of the mock's and the API's error envelope,
@@ -117,14 +120,14 @@ func (c *client) do(ctx context.Context, method, path string, body []byte,
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		r.done = time.Now()
-		r.class = reports.TransportError
+		r.class, r.cause = reports.TransportError, cause(err)
 		return r
 	}
 	r.body, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	r.done = time.Now()
 	if err != nil {
-		r.class = reports.TransportError
+		r.class, r.cause = reports.TransportError, cause(err)
 		return r
 	}
 	r.status = resp.StatusCode
@@ -138,6 +141,28 @@ func (c *client) do(ctx context.Context, method, path string, body []byte,
 	}
 	r.class = classify(r.status, r.code, r.hasRA)
 	return r
+}
+
+// cause names why a request got no answer.
+func cause(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "eof"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return "too-many-open-files"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	default:
+		return "other"
+	}
 }
 
 // classify maps a status to its outcome class.

@@ -203,3 +203,103 @@ func verifyReceipt(t *testing.T, srv *mockserver.Server, body []byte) {
 		t.Errorf("receipt of %s does not verify: %v", rc.ActionUUID, err)
 	}
 }
+
+// TestFlowsAgainstMock runs every flow once against the mock and checks
+// the counts, the setup phase, and the client-side receipt check.
+func TestFlowsAgainstMock(t *testing.T) {
+	p, err := mockserver.Lookup("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.RateLimit, p.PublicRateLimit = mockserver.RateLimit{},
+		mockserver.RateLimit{}
+	p.Latency = mockserver.Latency{}
+	_, w, target := startMock(t, p)
+
+	batch := loadgen.Load{Model: loadgen.Closed, Concurrency: 8, Items: 60}
+	stages := []loadgen.Stage{
+		{Name: "notarize", Flow: loadgen.FlowNotarize, Load: batch},
+		{Name: "verify", Flow: loadgen.FlowVerify, Load: batch,
+			VerifyReceipts: true},
+		{Name: "health", Flow: loadgen.FlowHealth, Load: batch},
+		{Name: "mix", Flow: loadgen.FlowMix, Load: batch,
+			Mix: []loadgen.MixEntry{{Flow: loadgen.FlowAuthorize, Weight: 1},
+				{Flow: loadgen.FlowVerify, Weight: 1}}, VerifyReceipts: true},
+		{Name: "offline", Flow: loadgen.FlowAuthorize, Load: batch,
+			Offline: &loadgen.Offline{FlushInterval: 50 * time.Millisecond,
+				MaxQueueSize: 100, BatchSize: 10, Flushers: 2}},
+	}
+	for i := range stages {
+		stages[i].Body = loadgen.DefaultBody
+	}
+	run, err := loadgen.Run(context.Background(),
+		loadgen.Plan{Stages: stages}, target, loadgen.Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range run.Stages {
+		checkConservation(t, st)
+		if st.Sent != 60 {
+			t.Errorf("%s: sent %d, want 60", st.Name, st.Sent)
+		}
+		if st.InvalidReceipts != 0 {
+			t.Errorf("%s: %d receipts failed the client's check", st.Name,
+				st.InvalidReceipts)
+		}
+	}
+	by := map[string]*reports.Stage{}
+	for _, st := range run.Stages {
+		by[st.Name] = st
+	}
+	if st := by["notarize"]; st.Setup != 60 || st.Outcomes[reports.OK] != 60 {
+		t.Errorf("notarize: setup %d, ok %d; want 60 and 60", st.Setup,
+			st.Outcomes[reports.OK])
+	}
+	if st := by["verify"]; st.Outcomes[reports.OK] != 60 {
+		t.Errorf("verify: ok %d, want 60", st.Outcomes[reports.OK])
+	}
+	if o := by["offline"].Offline; o == nil || o.Delivered != 60 ||
+		o.Lost != 0 {
+		t.Errorf("offline: %+v, want 60 delivered and none lost", o)
+	}
+	if w.requests == 0 {
+		t.Error("the witness saw no request")
+	}
+}
+
+// TestVerifyCatchesBadReceipts puts a tampering proxy between the
+// client and the mock: every receipt the client checks must fail.
+func TestVerifyCatchesBadReceipts(t *testing.T) {
+	p, _ := mockserver.Lookup("unlimited")
+	srv, err := mockserver.NewUnstarted(mockserver.Config{Profile: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	hs := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter,
+		r *http.Request) {
+		if !strings.Contains(r.URL.Path, "/verify/") {
+			h.ServeHTTP(rw, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		body := bytes.Replace(rec.Body.Bytes(), []byte(`"action_type":"`),
+			[]byte(`"action_type":"x`), 1)
+		rw.WriteHeader(rec.Code)
+		rw.Write(body)
+	}))
+	defer hs.Close()
+	target := loadgen.Target{BaseURL: hs.URL, APIKey: srv.SampleKey()}
+	run, err := loadgen.Run(context.Background(), loadgen.Plan{
+		Stages: []loadgen.Stage{{Name: "verify", Flow: loadgen.FlowVerify,
+			Body: loadgen.DefaultBody, VerifyReceipts: true,
+			Load: loadgen.Load{Model: loadgen.Closed, Concurrency: 4,
+				Items: 20}}}}, target, loadgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := run.Stages[0]; st.InvalidReceipts != 20 {
+		t.Errorf("invalid receipts %d, want all 20 caught", st.InvalidReceipts)
+	}
+}

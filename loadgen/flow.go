@@ -226,7 +226,7 @@ func (w *worker) retrying(ctx context.Context, step uint8,
 			retry: retried, wait: waited, first: w.first,
 			early: retried && prev.hasRA &&
 				r.sent.Before(prev.done.Add(prev.retryAfter)),
-			earlier:  r.earlier,
+			earlier: r.earlier, cause: r.cause,
 			intended: intended, sent: r.sent, done: r.done,
 		})
 		w.first = false

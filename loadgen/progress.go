@@ -9,15 +9,22 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 )
 
-// progress draws one bar per stage. A nil *progress draws nothing, so
-// callers need not check.
+// progress draws one bar per stage, or plain lines. A nil *progress
+// draws nothing, so callers need not check.
 type progress struct {
-	p *mpb.Progress
+	p     *mpb.Progress
+	plain io.Writer
 }
 
-func newProgress(w io.Writer) *progress {
-	if w == nil {
+// plainEvery is how often plain progress prints a line.
+const plainEvery = 5 * time.Second
+
+func newProgress(w io.Writer, plain bool) *progress {
+	switch {
+	case w == nil:
 		return nil
+	case plain:
+		return &progress{plain: w}
 	}
 	return &progress{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(72),
 		mpb.WithRefreshRate(200*time.Millisecond))}
@@ -25,9 +32,11 @@ func newProgress(w io.Writer) *progress {
 
 // stageBar follows one stage's recorder until finish.
 type stageBar struct {
-	bar  *mpb.Bar
-	done chan struct{}
-	quit chan struct{}
+	bar   *mpb.Bar
+	plain io.Writer
+	name  string
+	done  chan struct{}
+	quit  chan struct{}
 }
 
 // add starts a bar for s. For a batch it counts operations out of the
@@ -48,16 +57,41 @@ func (p *progress) add(s *Stage, rec *recorder) *stageBar {
 			n, rate, rec.throttled.Load(), rec.failed.Load())
 	}
 	b := &stageBar{
+		name: s.Name,
 		done: make(chan struct{}),
 		quit: make(chan struct{}),
-		bar: p.p.AddBar(total,
-			mpb.PrependDecorators(decor.Name(s.Name, decor.WCSyncSpaceR),
-				decor.Percentage(decor.WCSyncSpace)),
-			mpb.AppendDecorators(decor.Any(status, decor.WCSyncSpace)),
-		),
 	}
+	if p.plain != nil {
+		b.plain = p.plain
+		go b.lines(status)
+		return b
+	}
+	b.bar = p.p.AddBar(total,
+		mpb.PrependDecorators(decor.Name(s.Name, decor.WCSyncSpaceR),
+			decor.Percentage(decor.WCSyncSpace)),
+		mpb.AppendDecorators(decor.Any(status, decor.WCSyncSpace)),
+	)
 	go b.follow(s, rec, start)
 	return b
+}
+
+// lines prints the stage's status every plainEvery and once at the end.
+func (b *stageBar) lines(status func(decor.Statistics) string) {
+	defer close(b.done)
+	fmt.Fprintf(b.plain, "%s: started\n", b.name)
+	t := time.NewTicker(plainEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			fmt.Fprintf(b.plain, "%s: %s\n", b.name,
+				status(decor.Statistics{}))
+		case <-b.quit:
+			fmt.Fprintf(b.plain, "%s: done, %s\n", b.name,
+				status(decor.Statistics{}))
+			return
+		}
+	}
 }
 
 func (b *stageBar) follow(s *Stage, rec *recorder, start time.Time) {
@@ -90,7 +124,7 @@ func (b *stageBar) finish() {
 
 // wait waits until every bar is drawn for the last time.
 func (p *progress) wait() {
-	if p != nil {
+	if p != nil && p.p != nil {
 		p.p.Wait()
 	}
 }

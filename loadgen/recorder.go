@@ -30,6 +30,7 @@ type event struct {
 	// operation that ended pending approval; invalid one whose receipt
 	// failed its check.
 	earlier, held, invalid bool
+	cause                  string // of a transport error
 	// intended, sent and done are the attempt's instants; for an
 	// operation, intended is its first intended instant and done its end.
 	intended, sent, done time.Time
@@ -157,6 +158,10 @@ func (r *recorder) attempt(e *event) {
 	}
 	step.Attempts[e.class]++
 	if e.class == reports.TransportError {
+		if st.TransportErrors == nil {
+			st.TransportErrors = map[string]int64{}
+		}
+		st.TransportErrors[e.cause]++
 		return // no answer, so no latency
 	}
 	resp, svc := e.done.Sub(e.intended), e.done.Sub(e.sent)

@@ -30,6 +30,9 @@ type Options struct {
 	Grace time.Duration
 	// Progress, if set, receives a live progress bar per stage.
 	Progress io.Writer
+	// PlainProgress writes Progress as plain lines, one every few
+	// seconds, for logs and terminals that cannot redraw.
+	PlainProgress bool
 	// RunID tells this run's idempotency keys from another's; random
 	// when empty.
 	RunID string
@@ -77,7 +80,7 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 	}
 
 	run := &reports.Run{Scenario: p.Name, Start: time.Now()}
-	bars := newProgress(o.Progress)
+	bars := newProgress(o.Progress, o.PlainProgress)
 	for i := range p.Stages {
 		r := &stageRun{
 			stage: &p.Stages[i], index: i, client: c, seed: o.Seed,
@@ -91,8 +94,11 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 	return run, nil
 }
 
-// maxInFlight is the most requests any stage of p may keep in flight,
-// which sizes the connection pool.
+// MaxInFlight is the most requests any stage of p may keep in flight. It
+// sizes the connection pool, and a caller can hold it against the
+// process's open-file limit before a run.
+func (p Plan) MaxInFlight() int { return maxInFlight(p) }
+
 func maxInFlight(p Plan) int {
 	n := 1
 	for _, s := range p.Stages {
@@ -144,6 +150,8 @@ func (r *stageRun) run(ctx context.Context) *reports.Stage {
 		st.Setup = int64(len(r.prep.ids))
 	}
 	st.Start = time.Now()
+	dials := r.client.dials.Load()
+	defer func() { st.NewConnections = r.client.dials.Load() - dials }()
 	r.rec = newRecorder(st, st.Start)
 	bar := r.bars.add(s, r.rec)
 

@@ -454,7 +454,7 @@ func TestMixPicksByWeight(t *testing.T) {
 			return 200, "", `{"action_uuid":"a","status":"authorized"}`
 		}
 		runFake(t, f, Stage{Flow: FlowMix,
-			Mix: []MixEntry{{FlowAuthorize, 3}, {FlowHealth, 1}},
+			Mix:  []MixEntry{{FlowAuthorize, 3}, {FlowHealth, 1}},
 			Load: Load{Model: Closed, Concurrency: 4, Items: 4000}})
 		a, h := paths["/api/v1/actions"], paths["/api/v1/health"]
 		if a+h != 4000 || a < 2850 || a > 3150 {

@@ -3,6 +3,8 @@ package mockserver
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 )
@@ -22,11 +24,15 @@ func authorize(s *Server, c *call) result {
 	if res, ok := readBody(c, &req, false); !ok {
 		return res
 	}
-	if fields := req.validate(); len(fields) > 0 {
+	if fields := req.validate(c.prof.MaxDetailsChars); len(fields) > 0 {
 		return validation(fields)
 	}
+	id := c.p.uuid()
+	if res, dup := s.duplicate(c, &req, id); dup {
+		return res
+	}
 	a := &action{
-		uuid: c.p.uuid(), org: c.p.org, actionType: *req.ActionType,
+		uuid: id, org: c.p.org, actionType: *req.ActionType,
 		detailsHash: sha256Hex(*req.Details), createdAt: c.now,
 		policyEval: c.p.uuid(), req: req, requestID: c.reqID,
 		status: s.decide(c, &req),
@@ -48,7 +54,7 @@ func authorize(s *Server, c *call) result {
 }
 
 // validate returns the problems of the request by field name.
-func (r *authorizeRequest) validate() map[string]string {
+func (r *authorizeRequest) validate(maxDetails int) map[string]string {
 	fields := map[string]string{}
 	switch {
 	case r.ActionType == nil:
@@ -56,12 +62,40 @@ func (r *authorizeRequest) validate() map[string]string {
 	case *r.ActionType == "":
 		fields["action_type"] = "must not be empty"
 	}
-	if r.Details == nil {
+	switch {
+	case r.Details == nil:
 		fields["details"] = "field required"
+	case maxDetails > 0 && utf8.RuneCountInString(*r.Details) > maxDetails:
+		fields["details"] = "must be at most " +
+			strconv.Itoa(maxDetails) + " characters"
 	}
 	objectField(fields, "model_params", &r.ModelParams)
 	objectField(fields, "execution_env", &r.ExecutionEnv)
 	return fields
+}
+
+// duplicate claims the request's idempotency key for action id, and
+// answers 409 DUPLICATE_REQUEST when it is already held.
+func (s *Server) duplicate(c *call, req *authorizeRequest,
+	id string) (result, bool) {
+	if req.IdempotencyKey == "" {
+		return result{}, false
+	}
+	cfg := c.prof.Idempotency
+	key := req.IdempotencyKey
+	if cfg.Scope != "global" {
+		key = c.p.org + "\x00" + key
+	}
+	prev := s.idem.claim(key, id, s.offset(c.now), cfg.TTL)
+	if prev == "" {
+		return result{}, false
+	}
+	return fail(http.StatusConflict, "DUPLICATE_REQUEST",
+		"A request with the same idempotency key has already been "+
+			"processed", map[string]any{
+			"idempotency_key": req.IdempotencyKey,
+			"action_uuid":     prev, "action_id": prev,
+		}), true
 }
 
 // objectField clears a null raw field and notes one that is not an

@@ -5,29 +5,47 @@ import (
 	"time"
 )
 
-// decision is a limiter's answer to one request. Times are offsets from
-// the instant of the request.
+// decision is a limiter's answer to one request. Durations are offsets
+// from the instant of the request.
 type decision struct {
 	allowed   bool
 	limit     int
 	remaining int
-	// retryAfter is how long until a retry would be admitted, if no
-	// other request is admitted meanwhile; zero when allowed.
+	// retryAfter is how long until a retry would be admitted if no other
+	// request were admitted meanwhile; zero when allowed.
 	retryAfter time.Duration
-	// reset is how long until the next counted request stops counting.
+	// reset is how long until the rule's quota next grows: the oldest
+	// counted request leaves (sliding log), the window ends (fixed window,
+	// sliding-window counter), or the bucket is full (token bucket, GCRA).
 	reset time.Duration
 }
 
-// limitState is the per-key state of one rate-limit rule. now is
-// monotonic time since the server started and never goes backwards.
-// A rejected request must leave the state as it found it.
+// limitState is the per-key state of one rate-limit rule. now is the
+// monotonic time since the server started; it never goes backwards for
+// one state. peek answers without changing anything; commit counts an
+// admitted request and is called only after peek allowed it at the same
+// now; release ends a request that commit counted.
 type limitState interface {
-	allow(now time.Duration) decision
-	clone() limitState
+	peek(now time.Duration) decision
+	commit(now time.Duration)
+	release()
 }
 
+// The algorithm names accepted in RateLimit.Algorithm.
+const (
+	algSlidingLog    = "sliding-log"
+	algSlidingWindow = "sliding-window"
+	algFixedWindow   = "fixed-window"
+	algTokenBucket   = "token-bucket"
+	algGCRA          = "gcra"
+	algConcurrency   = "concurrency"
+)
+
 // algorithmNames lists the accepted RateLimit.Algorithm values.
-func algorithmNames() []string { return []string{"sliding-log"} }
+func algorithmNames() []string {
+	return []string{algSlidingLog, algSlidingWindow, algFixedWindow,
+		algTokenBucket, algGCRA, algConcurrency}
+}
 
 func knownAlgorithm(name string) bool {
 	return name == "" || slices.Contains(algorithmNames(), name)
@@ -38,65 +56,65 @@ func newLimitState(r RateLimit) limitState {
 	if r.Limit <= 0 {
 		return nil
 	}
+	burst := r.Burst
+	if burst <= 0 {
+		burst = r.Limit
+	}
+	switch r.Algorithm {
+	case algSlidingWindow:
+		return &slidingWindow{limit: int64(r.Limit), window: r.Window}
+	case algFixedWindow:
+		return &fixedWindow{limit: r.Limit, window: r.Window}
+	case algTokenBucket:
+		return newTokenBucket(r.Limit, r.Window, burst)
+	case algGCRA:
+		return newGCRA(r.Limit, r.Window, burst)
+	case algConcurrency:
+		return &concurrency{limit: r.Limit}
+	}
 	return &slidingLog{limit: r.Limit, window: r.Window}
 }
 
-// slidingLog admits a request at t when fewer than limit requests were
-// admitted in (t-window, t]. It keeps the admitted instants in a ring
-// that grows up to limit entries.
-type slidingLog struct {
-	limit  int
-	window time.Duration
-	ring   []time.Duration
-	head   int
-	n      int
+// allow peeks and, when the request is admitted, commits it.
+func allow(l limitState, now time.Duration) decision {
+	d := l.peek(now)
+	if d.allowed {
+		l.commit(now)
+	}
+	return d
 }
 
-func (l *slidingLog) allow(now time.Duration) decision {
-	l.expire(now)
-	if l.n >= l.limit {
-		wait := l.oldest() + l.window - now
-		return decision{limit: l.limit, retryAfter: wait, reset: wait}
+// stack is the per-key state of several rules at once. A request is
+// admitted only when every rule admits it, and then every rule counts it;
+// a rejection changes none of them.
+type stack []limitState
+
+func (s stack) peek(now time.Duration) decision {
+	var out decision
+	for i, l := range s {
+		d := l.peek(now)
+		switch {
+		case i == 0:
+			out = d
+		case !d.allowed && (out.allowed || d.retryAfter > out.retryAfter):
+			out = d
+		case out.allowed && d.allowed && d.remaining < out.remaining:
+			out = d
+		}
 	}
-	l.push(now)
-	return decision{
-		allowed: true, limit: l.limit, remaining: l.limit - l.n,
-		reset: l.oldest() + l.window - now,
+	return out
+}
+
+func (s stack) commit(now time.Duration) {
+	for _, l := range s {
+		l.commit(now)
 	}
 }
 
-// expire drops the instants that no longer count at now. It does not
-// change which requests count, so a rejection may call it.
-func (l *slidingLog) expire(now time.Duration) {
-	for l.n > 0 && l.oldest() <= now-l.window {
-		l.head = (l.head + 1) % len(l.ring)
-		l.n--
+func (s stack) release() {
+	for _, l := range s {
+		l.release()
 	}
-}
-
-func (l *slidingLog) oldest() time.Duration { return l.ring[l.head] }
-
-func (l *slidingLog) push(t time.Duration) {
-	if l.n == len(l.ring) {
-		l.grow()
-	}
-	l.ring[(l.head+l.n)%len(l.ring)] = t
-	l.n++
-}
-
-func (l *slidingLog) grow() {
-	size := min(max(2*len(l.ring), 8), l.limit)
-	ring := make([]time.Duration, size)
-	for i := range l.n {
-		ring[i] = l.ring[(l.head+i)%len(l.ring)]
-	}
-	l.ring, l.head = ring, 0
-}
-
-func (l *slidingLog) clone() limitState {
-	c := *l
-	c.ring = slices.Clone(l.ring)
-	return &c
 }
 
 // retryAfterSeconds rounds d up to whole seconds, so a client that waits

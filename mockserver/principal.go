@@ -51,7 +51,9 @@ type principal struct {
 	rng     *rand.Rand
 	limit   limitState
 	stats   LimitStats
+	gen     uint64        // the live generation limit was built for; 0: none
 	retryAt time.Duration // when the last advertised wait ends; 0: none
+	last    time.Duration // the latest instant seen, so time never goes back
 }
 
 // principalFor returns the principal of an API key or of the request's
@@ -74,13 +76,29 @@ func (s *Server) newPrincipal(name string, keyed bool) *principal {
 	p := &principal{name: name, keyed: keyed}
 	p.rng = newStream(s.cfg.Seed, name)
 	p.org = newUUID(p.rng)
-	prof := s.profile.Load()
-	rule := prof.PublicRateLimit
-	if keyed {
-		rule = prof.RateLimit
-	}
-	p.limit = newLimitState(rule)
 	return p
+}
+
+// limitsFor builds the limiter state of a key or of a client IP, or nil
+// when no rule is on.
+func limitsFor(prof *Profile, keyed bool) limitState {
+	rules := []RateLimit{prof.PublicRateLimit}
+	if keyed {
+		rules = append([]RateLimit{prof.RateLimit}, prof.ExtraRateLimits...)
+	}
+	var st stack
+	for _, r := range rules {
+		if l := newLimitState(r); l != nil {
+			st = append(st, l)
+		}
+	}
+	switch len(st) {
+	case 0:
+		return nil
+	case 1:
+		return st[0]
+	}
+	return st
 }
 
 func clientIP(r *http.Request) string {
@@ -91,28 +109,66 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// ticket is what admit decided for one request.
+type ticket struct {
+	d       decision
+	reqID   string
+	delay   time.Duration // the endpoint's latency
+	service time.Duration // the worker time under Capacity
+	limit   limitState    // the state that counted the request, or nil
+}
+
 // admit asks the principal's limiter about a request at now, counts the
-// answer, and draws the request id and the delay.
-func (p *principal) admit(now time.Duration, delay *Dist) (
-	d decision, reqID string, wait time.Duration) {
+// answer, and draws the request id, the delay and the service time.
+func (p *principal) admit(now time.Duration, l *live,
+	lat func(*Latency) *Dist) ticket {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	reqID = newRequestID(p.rng)
-	if p.limit == nil {
-		return decision{allowed: true}, reqID, delay.sample(p.rng)
+	if p.gen != l.gen {
+		p.limit, p.gen = limitsFor(&l.prof, p.keyed), l.gen
 	}
+	t := ticket{reqID: newRequestID(p.rng)}
+	t.d = p.decide(now)
+	if !t.d.allowed {
+		return t
+	}
+	t.limit = p.limit
+	t.delay = lat(&l.prof.Latency).sample(p.rng)
+	t.service = lat(&l.prof.Capacity.ServiceTime).sample(p.rng)
+	return t
+}
+
+// decide runs the limiter and keeps the counts; the caller holds p.mu.
+func (p *principal) decide(now time.Duration) decision {
+	if p.limit == nil {
+		p.stats.Admitted++
+		return decision{allowed: true}
+	}
+	now = max(now, p.last)
+	p.last = now
 	waited := p.retryAt != 0 && now >= p.retryAt
 	if p.retryAt != 0 && now < p.retryAt {
 		p.stats.EarlyRetries++
 	}
-	d = p.limit.allow(now)
+	d := allow(p.limit, now)
 	if d.allowed {
 		p.stats.Admitted++
 		p.retryAt = 0
-		return d, reqID, delay.sample(p.rng)
+		return d
 	}
 	p.count429(now, d, waited)
-	return d, reqID, 0
+	return d
+}
+
+// release ends a request that admit let through, on the state that
+// counted it.
+func (p *principal) release(l limitState) {
+	if l == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l.release()
 }
 
 func (p *principal) count429(now time.Duration, d decision, waited bool) {

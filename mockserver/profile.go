@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -14,15 +15,31 @@ import (
 type Profile struct {
 	// RateLimit limits requests per API key.
 	RateLimit RateLimit `yaml:"rate_limit" json:"rate_limit"`
+	// ExtraRateLimits are further rules per API key, stacked on
+	// RateLimit: a request must pass them all, such as 10 per second and
+	// 600 per minute, or a concurrency cap.
+	ExtraRateLimits []RateLimit `yaml:"extra_rate_limits" json:"extra_rate_limits"`
 	// PublicRateLimit limits requests that carry no valid key, per
 	// client IP.
 	PublicRateLimit RateLimit `yaml:"public_rate_limit" json:"public_rate_limit"`
+	// Throttle shapes rate-limit answers, correctly by default or in
+	// the ways real servers get them wrong.
+	Throttle Throttle `yaml:"throttle" json:"throttle"`
 	// Latency is the simulated service time of each endpoint.
 	Latency Latency `yaml:"latency" json:"latency"`
+	// Capacity bounds how many requests are served at once.
+	Capacity Capacity `yaml:"capacity" json:"capacity"`
 	// Policy sets how often authorize denies or holds an action.
 	Policy Policy `yaml:"policy" json:"policy"`
+	// Faults inject failures; the first that fires wins.
+	Faults []Fault `yaml:"faults" json:"faults"`
 	// Receipts sets which outcomes get a signed receipt.
 	Receipts Receipts `yaml:"receipts" json:"receipts"`
+	// Idempotency sets the scope and lifetime of idempotency keys.
+	Idempotency Idempotency `yaml:"idempotency" json:"idempotency"`
+	// MaxDetailsChars bounds the details field of authorize, counted
+	// in code points; zero means no bound beyond MaxBodyBytes.
+	MaxDetailsChars int `yaml:"max_details_chars" json:"max_details_chars"`
 	// MaxBodyBytes bounds a request body; a larger one gets 413.
 	// Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" json:"max_body_bytes"`
@@ -35,13 +52,28 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // RateLimit is one rate-limit rule. A Limit of zero turns it off.
 type RateLimit struct {
-	// Algorithm names the limiter; "" means "sliding-log", an exact log
-	// of the admitted requests of the last Window.
+	// Algorithm names the limiter:
+	//
+	//   - "sliding-log" (also ""): exact; admits a request when fewer
+	//     than Limit were admitted in the trailing Window.
+	//   - "sliding-window": the sliding-window counter, which weights
+	//     the previous aligned window's count by how much of it still
+	//     overlaps the trailing window.
+	//   - "fixed-window": Limit per aligned Window.
+	//   - "token-bucket": golang.org/x/time/rate, refilling Limit tokens
+	//     per Window into a bucket of Burst.
+	//   - "gcra": the generic cell rate algorithm, one request per
+	//     Window/Limit with Burst requests of tolerance.
+	//   - "concurrency": at most Limit requests in flight; Window is
+	//     not used and Retry-After is always 1.
 	Algorithm string `yaml:"algorithm" json:"algorithm"`
 	// Limit is how many requests Window admits.
 	Limit int `yaml:"limit" json:"limit"`
-	// Window is the length of the trailing window, such as 1m.
+	// Window is the length of the window, such as 1m.
 	Window time.Duration `yaml:"window" json:"window"`
+	// Burst is the bucket size of "token-bucket" and "gcra"; zero means
+	// Limit.
+	Burst int `yaml:"burst" json:"burst"`
 }
 
 // Latency holds one delay distribution per endpoint. A zero Dist adds
@@ -95,11 +127,22 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
 func (p Profile) Validate() []FieldError {
 	var v validator
 	v.rateLimit("rate_limit", p.RateLimit)
+	for i, r := range p.ExtraRateLimits {
+		v.rateLimit(fmt.Sprintf("extra_rate_limits[%d]", i), r)
+	}
 	v.rateLimit("public_rate_limit", p.PublicRateLimit)
 	for name, d := range p.Latency.all() {
 		v.dist("latency."+name, d)
 	}
+	v.throttle(p.Throttle)
+	v.capacity(p.Capacity)
+	v.faults(p.Faults, p.Latency.all())
 	v.policy(p.Policy)
+	v.idempotency(p.Idempotency)
+	if p.MaxDetailsChars < 0 {
+		v.add("max_details_chars", "must be >= 0, got %d",
+			p.MaxDetailsChars)
+	}
 	if p.MaxBodyBytes < 0 {
 		v.add("max_body_bytes", "must be >= 0, got %d", p.MaxBodyBytes)
 	}
@@ -120,7 +163,15 @@ func (v *validator) rateLimit(path string, r RateLimit) {
 	if r.Limit < 0 {
 		v.add(path+".limit", "must be >= 0, got %d", r.Limit)
 	}
-	if r.Limit > 0 && r.Window <= 0 {
+	if r.Burst < 0 {
+		v.add(path+".burst", "must be >= 0, got %d", r.Burst)
+	}
+	if r.Algorithm == algSlidingWindow && r.Window > 0 &&
+		int64(r.Limit) > math.MaxInt64/4/int64(r.Window) {
+		v.add(path+".limit", "limit * window is too large for the "+
+			"sliding-window counter")
+	}
+	if r.Limit > 0 && r.Window <= 0 && r.Algorithm != algConcurrency {
 		v.add(path+".window", "must be > 0 when limit is set, got %v",
 			r.Window)
 	}
@@ -147,5 +198,27 @@ func (l *Latency) all() map[string]Dist {
 		"get_action": l.GetAction, "list_actions": l.ListActions,
 		"get_receipt": l.GetReceipt, "approve": l.Approve,
 		"deny": l.Deny, "keys": l.Keys,
+	}
+}
+
+func (v *validator) idempotency(i Idempotency) {
+	if i.Scope != "" && i.Scope != "key" && i.Scope != "global" {
+		v.add("idempotency.scope", `must be "key" or "global", got %q`,
+			i.Scope)
+	}
+	if i.TTL < 0 {
+		v.add("idempotency.ttl", "must be >= 0, got %v", i.TTL)
+	}
+}
+
+func (v *validator) capacity(c Capacity) {
+	if c.Workers < 0 {
+		v.add("capacity.workers", "must be >= 0, got %d", c.Workers)
+	}
+	if c.MaxQueue < 0 {
+		v.add("capacity.max_queue", "must be >= 0, got %d", c.MaxQueue)
+	}
+	for name, d := range c.ServiceTime.all() {
+		v.dist("capacity.service_time."+name, d)
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"sync"
-	"time"
 )
 
 // result is what a route handler answers: a status and a body to encode
@@ -56,11 +54,15 @@ func validation(fields map[string]string) result {
 		"Request validation failed", map[string]any{"fields": fields})
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // writeJSON encodes body without HTML escaping, so signed payloads keep
 // their bytes, and writes it with status.
 func writeJSON(w http.ResponseWriter, status int, body any) {
+	if page, ok := body.(rawHTML); ok {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write([]byte(page))
+		return
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
@@ -71,35 +73,9 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		buf.Reset()
 		buf.WriteString(`{"code":"INTERNAL_ERROR","message":"encode"}`)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	setJSONHeaders(w.Header(), buf.Len())
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 
-// setRateHeaders writes the X-RateLimit headers of d, with the reset as
-// Unix seconds rounded up. A rule that is off writes none.
-func setRateHeaders(h http.Header, d decision, now time.Time) {
-	if d.limit == 0 {
-		return
-	}
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.remaining))
-	reset := now.Add(d.reset)
-	secs := reset.Unix()
-	if reset.Nanosecond() > 0 {
-		secs++
-	}
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(secs, 10))
-}
-
-// limited builds the 429 answer for a rejection.
-func limited(h http.Header, d decision) result {
-	secs := retryAfterSeconds(d.retryAfter)
-	h.Set("Retry-After", strconv.FormatInt(secs, 10))
-	msg := "Rate limit exceeded. Try again in " +
-		strconv.FormatInt(secs, 10) + " seconds."
-	return fail(http.StatusTooManyRequests, "RATE_LIMITED", msg,
-		map[string]any{"retry_after": secs})
-}
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -47,7 +47,7 @@ type Server struct {
 	cfg        Config
 	now        func() time.Time
 	epoch      time.Time
-	profile    atomic.Pointer[Profile]
+	live       atomic.Pointer[live]
 	key        ed25519.PrivateKey
 	pub        ed25519.PublicKey
 	keys       map[string]bool
@@ -56,8 +56,10 @@ type Server struct {
 
 	principals sync.Map // principal name -> *principal
 	store      store
+	idem       idempotency
 	requests   atomic.Int64
 	handler    http.Handler
+	metrics    *metrics
 
 	srv    *http.Server
 	served chan error
@@ -87,8 +89,8 @@ func NewUnstarted(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.epoch = s.now()
-	p := cfg.Profile
-	s.profile.Store(&p)
+	s.live.Store(newLive(cfg.Profile, 1))
+	s.metrics = newMetrics(s)
 	for _, k := range cfg.Keys {
 		s.keys[k] = true
 	}

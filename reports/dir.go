@@ -13,14 +13,26 @@ const SummaryFile = "summary.json"
 
 // DirOptions tunes WriteDir. The zero value writes everything.
 type DirOptions struct {
-	// NoPlots skips the plots, which are the slowest part to render.
+	// NoPlots skips the plot files and leaves the plots out of
+	// report.html; they are the slowest part to render.
 	NoPlots bool
+	// Thresholds, when given, are shown in report.html and written to
+	// junit.xml, one test case each.
+	Thresholds []ThresholdResult
 }
+
+// File names of the output folder, besides SummaryFile.
+const (
+	HTMLFile  = "report.html"
+	JUnitFile = "junit.xml"
+)
 
 // WriteDir creates dir if needed and writes the output folder of r:
 // summary.json; per stage latency-<stage>-<kind>.hlog for each of
-// HlogKinds; and, unless o.NoPlots, throughput-<stage> and
-// latency-<stage> plots, each as .png and .svg. Stage
+// HlogKinds; report.html; junit.xml when o has thresholds; and, unless
+// o.NoPlots, the throughput-<stage>, latency-<stage> and (offline mode)
+// offline-<stage> plots and the run's against-published plot, each as
+// .png and .svg. Stage
 // names are made safe for file names. It returns the paths written, in
 // order, including those written before an error.
 func WriteDir(dir string, r *Run, o DirOptions) ([]string, error) {
@@ -38,6 +50,11 @@ func WriteDir(dir string, r *Run, o DirOptions) ([]string, error) {
 	names := stageFileNames(r.Stages)
 	hlogs, err := writeHlogs(dir, r, names)
 	paths = append(paths, hlogs...)
+	if err != nil {
+		return paths, err
+	}
+	docs, err := writeDocs(dir, r, o)
+	paths = append(paths, docs...)
 	if err != nil || o.NoPlots {
 		return paths, err
 	}
@@ -48,10 +65,18 @@ func WriteDir(dir string, r *Run, o DirOptions) ([]string, error) {
 			return paths, fmt.Errorf("stage %q: %w", st.Name, err)
 		}
 	}
+	if ms := MeasuredThroughput(r); len(ms) > 0 {
+		p := filepath.Join(dir, "against-published")
+		if err := PlotAgainstReferences(ms, p); err != nil {
+			return paths, err
+		}
+		paths = append(paths, plotPaths(p)...)
+	}
 	return paths, nil
 }
 
-// writeStagePlots writes throughput-<name> and latency-<name> plots.
+// writeStagePlots writes throughput-<name> and latency-<name> plots, and
+// offline-<name> for a stage that ran through an offline queue.
 func writeStagePlots(dir, name string, st *Stage) ([]string, error) {
 	var paths []string
 	p := filepath.Join(dir, "throughput-"+name)
@@ -63,7 +88,40 @@ func writeStagePlots(dir, name string, st *Stage) ([]string, error) {
 	if err := PlotLatencySpectrum(st, p); err != nil {
 		return paths, err
 	}
+	paths = append(paths, plotPaths(p)...)
+	if st.Offline == nil {
+		return paths, nil
+	}
+	p = filepath.Join(dir, "offline-"+name)
+	if err := PlotOfflineQueue(st, p); err != nil {
+		return paths, err
+	}
 	return append(paths, plotPaths(p)...), nil
+}
+
+// writeDocs writes report.html and, with thresholds, junit.xml.
+func writeDocs(dir string, r *Run, o DirOptions) ([]string, error) {
+	var paths []string
+	p := filepath.Join(dir, HTMLFile)
+	err := writeFileWith(p, func(b *bytes.Buffer) error {
+		return WriteHTML(b, r, HTMLOptions{Thresholds: o.Thresholds,
+			NoPlots: o.NoPlots})
+	})
+	if err != nil {
+		return paths, err
+	}
+	paths = append(paths, p)
+	if len(o.Thresholds) == 0 {
+		return paths, nil
+	}
+	p = filepath.Join(dir, JUnitFile)
+	err = writeFileWith(p, func(b *bytes.Buffer) error {
+		return WriteJUnit(b, orDash(r.Scenario), o.Thresholds)
+	})
+	if err != nil {
+		return paths, err
+	}
+	return append(paths, p), nil
 }
 
 // writeHlogs writes latency-<stage>-<kind>.hlog for each stage and each

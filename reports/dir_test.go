@@ -12,7 +12,8 @@ func TestWriteDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out", "nested")
 	r := sampleRun()
 	r.Stages = append(r.Stages, NewStage("ramp", "verify"))
-	paths, err := WriteDir(dir, r, DirOptions{})
+	paths, err := WriteDir(dir, r, DirOptions{
+		Thresholds: sampleThresholds(t)})
 	if err != nil {
 		t.Fatalf("WriteDir: %v", err)
 	}
@@ -20,12 +21,15 @@ func TestWriteDir(t *testing.T) {
 		"latency-batch-response.hlog", "latency-batch-service.hlog",
 		"latency-ramp-response.hlog", "latency-ramp-service.hlog",
 		"latency-ramp-2-response.hlog", "latency-ramp-2-service.hlog",
+		"report.html", "junit.xml",
 		"throughput-batch.png", "throughput-batch.svg",
 		"latency-batch.png", "latency-batch.svg",
 		"throughput-ramp.png", "throughput-ramp.svg",
 		"latency-ramp.png", "latency-ramp.svg",
+		"offline-ramp.png", "offline-ramp.svg",
 		"throughput-ramp-2.png", "throughput-ramp-2.svg",
-		"latency-ramp-2.png", "latency-ramp-2.svg"}
+		"latency-ramp-2.png", "latency-ramp-2.svg",
+		"against-published.png", "against-published.svg"}
 	var got []string
 	for _, p := range paths {
 		got = append(got, filepath.Base(p))
@@ -53,9 +57,9 @@ func TestWriteDirNoPlots(t *testing.T) {
 			t.Errorf("WriteDir(NoPlots) wrote %s", p)
 		}
 	}
-	if err != nil || len(paths) != 5 {
-		t.Errorf("WriteDir(NoPlots) = %q, %v; want summary.json and "+
-			"4 .hlog files", paths, err)
+	if err != nil || len(paths) != 6 {
+		t.Errorf("WriteDir(NoPlots) = %q, %v; want summary.json, "+
+			"4 .hlog files and report.html", paths, err)
 	}
 }
 

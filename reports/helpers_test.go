@@ -61,6 +61,7 @@ func closedStage() *Stage {
 		ServerError: 20, TransportError: 10}
 	s.Retries = s.Attempts.Total() - s.Sent
 	s.RetryWait = 37*time.Second + 500*time.Millisecond
+	s.Held, s.SucceededEarlier, s.Capped, s.BudgetExhausted = 12, 3, 4, 5
 	for i := range 2200 {
 		svc := time.Duration(5000+(i*37)%20000) * time.Microsecond
 		wait := time.Duration((i*13)%3000) * time.Microsecond
@@ -96,6 +97,16 @@ func openStage() *Stage {
 	s.Outcomes = Outcomes{OK: 985, Throttled: 5}
 	s.Attempts = s.Outcomes
 	s.EarlyRetries = 2
+	s.Setup, s.InvalidReceipts = 50, 1
+	s.Offline = NewOffline()
+	s.Offline.Accepted, s.Offline.Delivered, s.Offline.Lost = 1000, 990, 10
+	s.Offline.LostBy["overflow"] = 10
+	s.Offline.DeniedLate = 7
+	s.Offline.Depth = []int64{3, 40, 120, 80, 0}
+	for i := range 1000 {
+		s.Offline.Enqueue.Record(time.Duration(2+i%5) * time.Microsecond)
+		s.Offline.TimeToReceipt.Record(time.Duration(100+i%400) * time.Millisecond)
+	}
 	for i := range 990 {
 		d := time.Duration(800+(i*7)%900) * time.Microsecond
 		s.Latency[Service].Record(d)

@@ -33,6 +33,7 @@ type jsonRun struct {
 	Start         string      `json:"start"`
 	Interrupted   bool        `json:"interrupted"`
 	HistUnit      string      `json:"histogram_unit"`
+	Warnings      []string    `json:"warnings"`
 	Stages        []jsonStage `json:"stages"`
 }
 
@@ -61,12 +62,30 @@ type jsonStage struct {
 	Retries        int64                  `json:"retries"`
 	RetryWaitS     float64                `json:"retry_wait_s"`
 	EarlyRetries   int64                  `json:"early_retries"`
+	Capped         int64                  `json:"retry_after_capped"`
+	BudgetOut      int64                  `json:"retry_budget_exhausted"`
+	SucceededEarly int64                  `json:"succeeded_earlier"`
+	Held           int64                  `json:"held"`
+	InvalidReceipt int64                  `json:"invalid_receipts"`
+	Setup          int64                  `json:"setup"`
 	AttemptsPerOp  *float64               `json:"attempts_per_op"`
 	ThroughputPerS float64                `json:"throughput_per_s"`
 	GoodputPerS    float64                `json:"goodput_per_s"`
 	LatencyMs      map[string]jsonLatency `json:"latency_ms"`
 	Steps          []jsonStep             `json:"steps"`
 	Series         jsonSeries             `json:"series"`
+	Offline        *jsonOffline           `json:"offline"`
+}
+
+type jsonOffline struct {
+	Accepted      int64            `json:"accepted"`
+	Delivered     int64            `json:"delivered"`
+	Lost          int64            `json:"lost"`
+	LostBy        map[string]int64 `json:"lost_by"`
+	DeniedLate    int64            `json:"denied_late"`
+	Enqueue       *jsonLatency     `json:"enqueue_ms"`
+	TimeToReceipt *jsonLatency     `json:"time_to_receipt_ms"`
+	Depth         []int64          `json:"depth"`
 }
 
 type jsonStep struct {
@@ -138,6 +157,7 @@ func toJSONRun(r *Run) (*jsonRun, error) {
 		Start:         formatTime(r.Start),
 		Interrupted:   r.Interrupted,
 		HistUnit:      "us",
+		Warnings:      append([]string{}, r.Warnings...),
 		Stages:        []jsonStage{},
 	}
 	if r.Target == "mock" || r.MockProfile != "" || r.MockSeed != 0 {
@@ -167,6 +187,12 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 		Retries:        s.Retries,
 		RetryWaitS:     s.RetryWait.Seconds(),
 		EarlyRetries:   s.EarlyRetries,
+		Capped:         s.Capped,
+		BudgetOut:      s.BudgetExhausted,
+		SucceededEarly: s.SucceededEarlier,
+		Held:           s.Held,
+		InvalidReceipt: s.InvalidReceipts,
+		Setup:          s.Setup,
 		ThroughputPerS: finite(s.Throughput()),
 		GoodputPerS:    finite(s.Goodput()),
 		Steps:          []jsonStep{},
@@ -179,6 +205,9 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 	if js.LatencyMs, err = toJSONLatencies(s.Latency); err != nil {
 		return js, err
 	}
+	if js.Offline, err = toJSONOffline(s.Offline); err != nil {
+		return js, fmt.Errorf("offline: %w", err)
+	}
 	for _, step := range s.Steps {
 		lat, err := toJSONLatencies(step.Latency)
 		if err != nil {
@@ -189,6 +218,38 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 		})
 	}
 	return js, nil
+}
+
+func toJSONOffline(o *Offline) (*jsonOffline, error) {
+	if o == nil {
+		return nil, nil
+	}
+	lat, err := toJSONLatencies(map[string]*Latency{
+		"enqueue": orEmpty(o.Enqueue), "receipt": orEmpty(o.TimeToReceipt)})
+	if err != nil {
+		return nil, err
+	}
+	jo := &jsonOffline{Accepted: o.Accepted, Delivered: o.Delivered,
+		Lost: o.Lost, LostBy: o.LostBy, DeniedLate: o.DeniedLate,
+		Depth: nonNil(o.Depth)}
+	if jo.LostBy == nil {
+		jo.LostBy = map[string]int64{}
+	}
+	if l, ok := lat["enqueue"]; ok {
+		jo.Enqueue = &l
+	}
+	if l, ok := lat["receipt"]; ok {
+		jo.TimeToReceipt = &l
+	}
+	return jo, nil
+}
+
+// orEmpty returns l, or an empty Latency when l is nil.
+func orEmpty(l *Latency) *Latency {
+	if l == nil || l.Hist == nil {
+		return NewLatency()
+	}
+	return l
 }
 
 func toJSONLatencies(m map[string]*Latency) (map[string]jsonLatency, error) {
@@ -253,6 +314,7 @@ func fromJSONRun(jr *jsonRun) (*Run, error) {
 		Target:      jr.Target,
 		Version:     jr.Tool.Version,
 		Interrupted: jr.Interrupted,
+		Warnings:    jr.Warnings,
 	}
 	if jr.Mock != nil {
 		r.MockProfile, r.MockSeed = jr.Mock.Profile, jr.Mock.Seed
@@ -285,6 +347,13 @@ func fromJSONStage(js *jsonStage) (*Stage, error) {
 		RetryWait:    seconds(js.RetryWaitS),
 		EarlyRetries: js.EarlyRetries,
 		Series:       fromJSONSeries(js.Series),
+
+		Capped:           js.Capped,
+		BudgetExhausted:  js.BudgetOut,
+		SucceededEarlier: js.SucceededEarly,
+		Held:             js.Held,
+		InvalidReceipts:  js.InvalidReceipt,
+		Setup:            js.Setup,
 	}
 	var err error
 	if s.Start, err = parseTime(js.Start); err != nil {
@@ -292,6 +361,9 @@ func fromJSONStage(js *jsonStage) (*Stage, error) {
 	}
 	if s.Latency, err = fromJSONLatencies(js.LatencyMs); err != nil {
 		return nil, err
+	}
+	if s.Offline, err = fromJSONOffline(js.Offline); err != nil {
+		return nil, fmt.Errorf("offline: %w", err)
 	}
 	for _, jst := range js.Steps {
 		lat, err := fromJSONLatencies(jst.LatencyMs)
@@ -303,6 +375,30 @@ func fromJSONStage(js *jsonStage) (*Stage, error) {
 		})
 	}
 	return s, nil
+}
+
+func fromJSONOffline(jo *jsonOffline) (*Offline, error) {
+	if jo == nil {
+		return nil, nil
+	}
+	o := NewOffline()
+	o.Accepted, o.Delivered, o.Lost = jo.Accepted, jo.Delivered, jo.Lost
+	o.DeniedLate, o.Depth = jo.DeniedLate, jo.Depth
+	for k, v := range jo.LostBy {
+		o.LostBy[k] = v
+	}
+	var err error
+	if jo.Enqueue != nil {
+		if o.Enqueue, err = decodeLatency(*jo.Enqueue); err != nil {
+			return nil, fmt.Errorf("enqueue latency: %w", err)
+		}
+	}
+	if jo.TimeToReceipt != nil {
+		if o.TimeToReceipt, err = decodeLatency(*jo.TimeToReceipt); err != nil {
+			return nil, fmt.Errorf("time to receipt: %w", err)
+		}
+	}
+	return o, nil
 }
 
 func fromJSONLatencies(m map[string]jsonLatency) (map[string]*Latency, error) {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,10 +57,14 @@ func checkSameStage(t *testing.T, a, b *Stage) {
 		a.Attempts != b.Attempts || a.Intended != b.Intended ||
 		a.Sent != b.Sent || a.Dropped != b.Dropped ||
 		a.EarlyRetries != b.EarlyRetries || a.Retries != b.Retries ||
-		a.Model != b.Model || a.Concurrency != b.Concurrency {
+		a.Model != b.Model || a.Concurrency != b.Concurrency ||
+		a.Held != b.Held || a.SucceededEarlier != b.SucceededEarlier ||
+		a.Capped != b.Capped || a.BudgetExhausted != b.BudgetExhausted ||
+		a.Setup != b.Setup || a.InvalidReceipts != b.InvalidReceipts {
 		t.Errorf("stage %s: got %+v, want %+v", a.Name, b, a)
 	}
 	checkSameLatency(t, a.Name, a.Latency, b.Latency)
+	checkSameOffline(t, a.Name, a.Offline, b.Offline)
 	if len(a.Steps) != len(b.Steps) {
 		t.Fatalf("stage %s: got %d steps, want %d",
 			a.Name, len(b.Steps), len(a.Steps))
@@ -68,6 +75,26 @@ func checkSameStage(t *testing.T, a, b *Stage) {
 		}
 		checkSameLatency(t, a.Name+"/"+st.Name, st.Latency, b.Steps[i].Latency)
 	}
+}
+
+func checkSameOffline(t *testing.T, where string, a, b *Offline) {
+	t.Helper()
+	if (a == nil) != (b == nil) {
+		t.Fatalf("%s offline: got %+v, want %+v", where, b, a)
+	}
+	if a == nil {
+		return
+	}
+	if a.Accepted != b.Accepted || a.Delivered != b.Delivered ||
+		a.Lost != b.Lost || a.DeniedLate != b.DeniedLate ||
+		!maps.Equal(a.LostBy, b.LostBy) || !slices.Equal(a.Depth, b.Depth) {
+		t.Errorf("%s offline: got %+v, want %+v", where, b, a)
+	}
+	checkSameLatency(t, where+" offline", map[string]*Latency{
+		"enqueue": a.Enqueue, "receipt": a.TimeToReceipt,
+	}, map[string]*Latency{
+		"enqueue": b.Enqueue, "receipt": b.TimeToReceipt,
+	})
 }
 
 func checkSameLatency(t *testing.T, where string, a, b map[string]*Latency) {
@@ -84,6 +111,19 @@ func checkSameLatency(t *testing.T, where string, a, b map[string]*Latency) {
 				la.Count(), la.Clamped)
 		}
 	}
+}
+
+// TestWriteJSONGolden pins the summary of the hand-built run. The hdr
+// strings are blanked: zlib's output may change with the Go release,
+// and the round-trip tests check them.
+func TestWriteJSONGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	blank := regexp.MustCompile(`"hdr": "[^"]*"`)
+	golden(t, "summary.golden.json",
+		blank.ReplaceAll(b.Bytes(), []byte(`"hdr": "…"`)))
 }
 
 func TestJSONShape(t *testing.T) {

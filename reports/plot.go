@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"path/filepath"
@@ -40,6 +41,14 @@ var (
 // base.png and base.svg, where base is path less a .png or .svg
 // extension. An empty stage gives an empty but valid chart.
 func PlotThroughput(st *Stage, ref *Reference, path string) error {
+	p, err := throughputPlot(st, ref)
+	if err != nil {
+		return err
+	}
+	return savePlot(p, path)
+}
+
+func throughputPlot(st *Stage, ref *Reference) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Throughput: stage %s, flow %s",
 		st.Name, orDash(st.Flow))
@@ -65,7 +74,7 @@ func PlotThroughput(st *Stage, ref *Reference, path string) error {
 			continue
 		}
 		if err := addLine(p, s.name, pts, s.col, false); err != nil {
-			return err
+			return nil, err
 		}
 		xmax = max(xmax, pts[len(pts)-1].X)
 		ymax = max(ymax, maxY(pts))
@@ -75,12 +84,12 @@ func PlotThroughput(st *Stage, ref *Reference, path string) error {
 		ymax = max(ymax, ref.Value)
 		err := addLine(p, ref.Label(), line, colReference, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	p.X.Min, p.X.Max = 0, xmax
 	p.Y.Min, p.Y.Max = 0, ymax*legendRoom
-	return savePlot(p, path)
+	return p, nil
 }
 
 func addLine(p *plot.Plot, name string, pts plotter.XYs, c color.Color,
@@ -134,6 +143,19 @@ func savePlot(p *plot.Plot, path string) error {
 		}
 	}
 	return nil
+}
+
+// encodePlot renders p in format ("png" or "svg") at the default size.
+func encodePlot(p *plot.Plot, format string) ([]byte, error) {
+	wt, err := p.WriterTo(plotWidth, plotHeight, format)
+	if err != nil {
+		return nil, fmt.Errorf("render plot: %w", err)
+	}
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("render plot: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // plotPaths returns the PNG and SVG files written for path: path with a

@@ -97,6 +97,24 @@ func TestPlotLatencySpectrum(t *testing.T) {
 	}
 }
 
+func TestPlotOfflineQueue(t *testing.T) {
+	dir := t.TempDir()
+	empty := NewStage("empty", "authorize")
+	empty.Offline = NewOffline()
+	for _, st := range []*Stage{openStage(), empty} {
+		path := filepath.Join(dir, st.Name)
+		if err := PlotOfflineQueue(st, path); err != nil {
+			t.Fatalf("PlotOfflineQueue(%s): %v", st.Name, err)
+		}
+		paths := plotPaths(path)
+		checkPNG(t, paths[0])
+		checkSVG(t, paths[1])
+	}
+	if err := PlotOfflineQueue(closedStage(), filepath.Join(dir, "x")); err == nil {
+		t.Error("PlotOfflineQueue of a stage without a queue: want an error")
+	}
+}
+
 func TestSpectrumEndsAtMax(t *testing.T) {
 	l := closedStage().Latency[Response]
 	pts := spectrum(l)
@@ -113,6 +131,26 @@ func TestSpectrumEndsAtMax(t *testing.T) {
 		if pts[i].Y < pts[i-1].Y {
 			t.Fatalf("spectrum falls at point %d: %v", i, pts[i-1:i+1])
 		}
+	}
+}
+
+func TestPlotAgainstReferences(t *testing.T) {
+	ms := MeasuredThroughput(sampleRun())
+	if len(ms) != 2 || ms[0].Ref != &RefAuthorize {
+		t.Fatalf("MeasuredThroughput = %+v, want 2 against authorize", ms)
+	}
+	ms = append(ms, Measured{Ref: &RefMint, Value: 9800, What: "bench"},
+		Measured{Ref: &RefVerify, Value: 0, What: "empty stage"})
+	path := filepath.Join(t.TempDir(), "against.png")
+	if err := PlotAgainstReferences(ms, path); err != nil {
+		t.Fatalf("PlotAgainstReferences: %v", err)
+	}
+	paths := plotPaths(path)
+	checkPNG(t, paths[0])
+	checkSVG(t, paths[1])
+	if err := PlotAgainstReferences(nil, path); err != ErrNothingToPlot {
+		t.Errorf("PlotAgainstReferences(nil) = %v, want ErrNothingToPlot",
+			err)
 	}
 }
 

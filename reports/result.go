@@ -185,8 +185,8 @@ func NewStep(name string) *Step {
 //
 // Counts add up: Intended = Sent + Dropped, and Outcomes.Total() = Sent once
 // every sent operation has finished. Outcomes are final outcomes of
-// operations; Attempts counts every attempt, so Attempts.Total() - Sent is
-// the number of retries.
+// operations; Attempts counts every attempt of every step, so for a flow
+// of one step Attempts.Total() - Sent is the number of retries.
 type Stage struct {
 	Name        string
 	Flow        string
@@ -206,6 +206,31 @@ type Stage struct {
 	// EarlyRetries counts retries sent before the Retry-After the server
 	// had advertised for the previous attempt; it must stay zero.
 	EarlyRetries int64
+	// Held counts ok authorizations answered pending_approval.
+	Held int64
+	// InvalidReceipts counts verified receipts that the server called
+	// invalid or that failed the client's own hash and signature check.
+	InvalidReceipts int64
+	// SucceededEarlier counts retries answered 409 DUPLICATE_REQUEST: an
+	// earlier attempt had gone through, so the operation is ok.
+	SucceededEarlier int64
+	// Capped counts Retry-After values above the policy's cap.
+	Capped int64
+	// BudgetExhausted counts retries refused because the run's retry
+	// budget was spent.
+	BudgetExhausted int64
+	// Setup is how many actions an untimed setup phase prepared for the
+	// notarize and verify flows.
+	Setup int64
+	// TransportErrors counts attempts of class TransportError by cause:
+	// timeout, reset, eof, refused, too-many-open-files or other.
+	TransportErrors map[string]int64
+	// NewConnections counts connections the client opened during the
+	// stage; a pool sized to the concurrency keeps it near that size.
+	NewConnections int64
+	// Offline holds the offline queue's account, for stages that ran
+	// through one; nil otherwise.
+	Offline *Offline
 
 	Latency map[string]*Latency // keyed by LatencyKinds
 	Steps   []*Step
@@ -216,6 +241,36 @@ type Stage struct {
 	// the logs hold one interval spanning the stage. summary.json does
 	// not carry them; the .hlog files do.
 	Intervals []*Interval
+}
+
+// Offline is the account of an offline queue. Every action the caller
+// handed over is either delivered (the server answered it, whatever the
+// answer) or lost, with its cause: Accepted = Delivered + Lost, and Lost
+// is the sum of LostBy.
+type Offline struct {
+	Accepted  int64
+	Delivered int64
+	Lost      int64
+	// LostBy counts lost actions by cause: "overflow" (the queue was
+	// full), "failed" (sending failed after retries) and "abandoned"
+	// (still queued when the run stopped).
+	LostBy map[string]int64
+	// DeniedLate counts delivered actions the policy denied after the
+	// caller had moved on.
+	DeniedLate int64
+	// Enqueue is the caller's critical path: how long handing an action
+	// to the queue took.
+	Enqueue *Latency
+	// TimeToReceipt runs from enqueue to the server's answer.
+	TimeToReceipt *Latency
+	// Depth is the deepest the queue was in each second of the stage.
+	Depth []int64
+}
+
+// NewOffline returns an empty offline account with its histograms made.
+func NewOffline() *Offline {
+	return &Offline{LostBy: map[string]int64{}, Enqueue: NewLatency(),
+		TimeToReceipt: NewLatency()}
 }
 
 // NewStage returns an empty stage result with its histograms made.
@@ -268,4 +323,8 @@ type Run struct {
 	Start       time.Time
 	Interrupted bool
 	Stages      []*Stage
+
+	// Warnings are plain-words notes about the run as a whole, such as
+	// merged inputs that did not overlap in time. Reports show them.
+	Warnings []string
 }

@@ -30,6 +30,14 @@ var spectrumTicks = plot.ConstantTicks{
 // PlotThroughput. Beyond the last sample a percentile is the maximum, so
 // a short run ends in a flat line; an empty stage gives empty axes.
 func PlotLatencySpectrum(st *Stage, path string) error {
+	p, err := spectrumPlot(st)
+	if err != nil {
+		return err
+	}
+	return savePlot(p, path)
+}
+
+func spectrumPlot(st *Stage) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Latency by percentile: stage %s, flow %s",
 		st.Name, orDash(st.Flow))
@@ -54,13 +62,13 @@ func PlotLatencySpectrum(st *Stage, path string) error {
 			continue
 		}
 		if err := addLine(p, k.name, pts, k.col, false); err != nil {
-			return err
+			return nil, err
 		}
 		ymax = max(ymax, maxY(pts))
 	}
 	p.X.Min, p.X.Max = spectrumFrom, spectrumTo
 	p.Y.Min, p.Y.Max = 0, ymax*legendRoom
-	return savePlot(p, path)
+	return p, nil
 }
 
 // spectrum samples l at spectrumPoints percentiles spaced evenly on the

@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,6 +51,7 @@ type errWriter struct {
 	err error
 }
 
+// Write writes p unless an earlier write failed.
 func (e *errWriter) Write(p []byte) (int, error) {
 	if e.err != nil {
 		return 0, e.err
@@ -75,9 +78,8 @@ func writeRunHeader(w *errWriter, r *Run) {
 	if !r.Start.IsZero() {
 		w.printf("started %s\n", r.Start.UTC().Format(time.RFC3339))
 	}
-	if r.Interrupted {
-		w.printf("warning: the run was interrupted; " +
-			"the last stage was cut short\n")
+	for _, msg := range runWarnings(r) {
+		w.printf("warning: %s\n", msg)
 	}
 	w.printf("\n")
 }
@@ -100,10 +102,9 @@ func orDash(s string) string {
 func writeStage(w *errWriter, s *Stage, o TextOptions) {
 	w.printf("Stage %s: flow %s, %s, %s s\n", s.Name, orDash(s.Flow),
 		describeModel(s), fmtFloat(s.Duration.Seconds(), 3))
-	writeCounts(w, s)
-	writeOutcomes(w, s)
-	writeLatencies(w, s)
-	writeSteps(w, s)
+	for _, t := range stageTables(s) {
+		writeTable(w, t)
+	}
 	if o.Percentiles {
 		writeSpectra(w, s)
 	}
@@ -127,7 +128,51 @@ func describeModel(s *Stage) string {
 	return m + " model"
 }
 
-func writeCounts(w *errWriter, s *Stage) {
+// stageTables returns the tables of a stage's summary, shared by the
+// text, markdown and HTML reports.
+func stageTables(s *Stage) []table {
+	ts := []table{countsTable(s), outcomesTable(s), latencyTable(s)}
+	if len(s.Steps) > 0 {
+		ts = append(ts, stepsTable(s))
+	}
+	if s.Offline != nil {
+		ts = append(ts, offlineTable(s.Offline))
+	}
+	return ts
+}
+
+// offlineTable accounts for the offline queue: what the caller handed
+// over, what reached the server, what was lost, and the two latencies of
+// offline mode.
+func offlineTable(o *Offline) table {
+	head := []string{"offline queue", "count", "p50", "p90", "p99",
+		"p99.9", "max", "mean", ""}
+	dash := []string{"", "", "", "", "", ""}
+	row := func(name string, n int64, note string) []string {
+		return append(append([]string{name, fmtInt(n)}, dash...), note)
+	}
+	rows := [][]string{
+		row("accepted", o.Accepted, "handed to the queue"),
+		row("delivered", o.Delivered, "answered by the server"),
+		row("lost", o.Lost, lostNote(o)),
+		row("denied late", o.DeniedLate, "denied after the caller moved on"),
+		latencyRow("enqueue ms", orEmpty(o.Enqueue).Summary(),
+			"the caller's critical path"),
+		latencyRow("receipt ms", orEmpty(o.TimeToReceipt).Summary(),
+			"enqueue to the server's answer"),
+	}
+	return table{head: head, rows: rows, noted: true}
+}
+
+func lostNote(o *Offline) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(o.LostBy)) {
+		parts = append(parts, fmt.Sprintf("%s %s", k, fmtInt(o.LostBy[k])))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func countsTable(s *Stage) table {
 	rows := [][]string{
 		{"intended", fmtInt(s.Intended), "operations the schedule wanted"},
 		{"sent", fmtInt(s.Sent), ""},
@@ -136,7 +181,21 @@ func writeCounts(w *errWriter, s *Stage) {
 		{"throughput", fmtRate(s.Throughput()), "finished operations"},
 		{"goodput", fmtRate(s.Goodput()), "ok operations"},
 	}
-	writeTable(w, table{rows: rows, noted: true})
+	for _, c := range []struct {
+		name string
+		n    int64
+		note string
+	}{
+		{"held", s.Held, "ok, answered pending_approval"},
+		{"succeeded earlier", s.SucceededEarlier,
+			"retries answered 409: an earlier attempt went through"},
+		{"setup", s.Setup, "actions prepared before timing"},
+	} {
+		if c.n > 0 {
+			rows = append(rows, []string{c.name, fmtInt(c.n), c.note})
+		}
+	}
+	return table{rows: rows, noted: true}
 }
 
 func retryNote(s *Stage) string {
@@ -148,7 +207,7 @@ func retryNote(s *Stage) string {
 		fmtFloat(a, 2), fmtFloat(s.RetryWait.Seconds(), 3))
 }
 
-func writeOutcomes(w *errWriter, s *Stage) {
+func outcomesTable(s *Stage) table {
 	head := []string{"outcome", "operations", "%", "attempts"}
 	total := s.Outcomes.Total()
 	var rows [][]string
@@ -158,10 +217,10 @@ func writeOutcomes(w *errWriter, s *Stage) {
 	}
 	rows = append(rows, []string{"total", fmtInt(total),
 		fmtPercent(total, total), fmtInt(s.Attempts.Total())})
-	writeTable(w, table{head: head, rows: rows})
+	return table{head: head, rows: rows}
 }
 
-func writeLatencies(w *errWriter, s *Stage) {
+func latencyTable(s *Stage) table {
 	head := []string{"latency (ms)", "count", "p50", "p90", "p99", "p99.9",
 		"max", "mean", ""}
 	var rows [][]string
@@ -173,7 +232,7 @@ func writeLatencies(w *errWriter, s *Stage) {
 		rows = append(rows, latencyRow(kind, l.Summary(),
 			latencyMeaning[kind]))
 	}
-	writeTable(w, table{head: head, rows: rows, noted: true})
+	return table{head: head, rows: rows, noted: true}
 }
 
 // showKind reports whether the text summary shows a latency kind:
@@ -194,10 +253,7 @@ func latencyRow(name string, ls LatencySummary, note string) []string {
 		fmtMs(ls.P99), fmtMs(ls.P999), fmtMs(ls.Max), fmtMs(ls.Mean), note}
 }
 
-func writeSteps(w *errWriter, s *Stage) {
-	if len(s.Steps) == 0 {
-		return
-	}
+func stepsTable(s *Stage) table {
 	head := []string{"step", "attempts", "ok", "throttled", "denied",
 		"errors", "resp p50", "resp p99", "svc p50", "svc p99"}
 	var rows [][]string
@@ -211,51 +267,57 @@ func writeSteps(w *errWriter, s *Stage) {
 			fmtInt(errs), fmtMs(resp.P50), fmtMs(resp.P99),
 			fmtMs(svc.P50), fmtMs(svc.P99)})
 	}
-	writeTable(w, table{head: head, rows: rows})
+	return table{head: head, rows: rows}
 }
 
-// table is rows of cells under an optional header. The first column is
-// left-aligned unless numeric is set; the others are right-aligned. When
-// noted is set, the last cell of each row is a free-text note, written
-// unaligned after the columns.
+// table is rows of cells under an optional header. The first column, or
+// the first left columns when left > 1, are left-aligned unless numeric
+// is set; the others are right-aligned. When noted is set, the last cell
+// of each row is a free-text note, written unaligned after the columns.
 type table struct {
 	head    []string
 	rows    [][]string
 	noted   bool
 	numeric bool
+	left    int
 }
 
-// writeTable writes t indented by two spaces, then a blank line.
+// writeTable writes t, indented by two spaces (the column padding), then
+// a blank line.
 func writeTable(w *errWriter, t table) {
 	all := t.rows
 	if t.head != nil {
 		all = append([][]string{t.head}, t.rows...)
 	}
-	width := 0
-	for _, r := range all {
-		width = max(width, len(r[0]))
-	}
+	widths := make([]int, max(t.left, 1))
 	if t.numeric {
-		width = 0
+		widths = nil
+	}
+	for _, r := range all {
+		for i := range widths {
+			widths[i] = max(widths[i], len([]rune(r[i])))
+		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, r := range all {
-		writeRow(tw, r, width, t.noted)
+		writeRow(tw, r, widths, t.noted)
 	}
 	_ = tw.Flush() // errors are kept by w
 	w.printf("\n")
 }
 
-// writeRow writes one row; width pads the first cell so it reads as
+// writeRow writes one row; widths pad the leading cells so they read as
 // left-aligned in a right-aligned table.
-func writeRow(tw io.Writer, r []string, width int, noted bool) {
+func writeRow(tw io.Writer, r []string, widths []int, noted bool) {
 	cells, note := r, ""
 	if noted {
 		cells, note = r[:len(r)-1], r[len(r)-1]
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-*s\t", width, cells[0])
-	for _, c := range cells[1:] {
+	for i, c := range cells {
+		if i < len(widths) {
+			c += strings.Repeat(" ", widths[i]-len([]rune(c)))
+		}
 		b.WriteString(c + "\t")
 	}
 	if note != "" {
@@ -291,8 +353,11 @@ func inverse(percentile float64) string {
 }
 
 // StageWarnings returns plain-words warnings about a stage's numbers:
-// drops, operations with no outcome, clamped latencies, retries sent
-// before Retry-After, and a stage where nothing succeeded. The slice is
+// drops, a p99 dispatch delay of 10 ms or more in the open model (the
+// schedule was not kept), operations with no outcome, retries sent before Retry-After, a
+// stage where nothing succeeded, receipts that failed verification,
+// retries refused or capped by the policy, actions lost from the offline
+// queue, and clamped latencies. The slice is
 // empty when there is nothing to say.
 func StageWarnings(s *Stage) []string {
 	var out []string
@@ -319,6 +384,27 @@ func StageWarnings(s *Stage) []string {
 		add("every operation failed: none of %s ended ok or denied",
 			fmtInt(t))
 	}
+	if p99, ok := s.Latency[Dispatch].Percentile(99); ok &&
+		s.Model == "open" && *p99 >= behindMs {
+		add("1 request in 100 waited %s ms or more to be sent (p99 "+
+			"dispatch delay): the generator, the in-flight cap or the "+
+			"client's pool fell behind the schedule", fmtMs(p99))
+	}
+	if s.InvalidReceipts > 0 {
+		add("%s receipts failed verification", fmtInt(s.InvalidReceipts))
+	}
+	if s.BudgetExhausted > 0 {
+		add("%s retries were refused because the retry budget was spent",
+			fmtInt(s.BudgetExhausted))
+	}
+	if s.Capped > 0 {
+		add("%s Retry-After values exceeded the retry policy's cap",
+			fmtInt(s.Capped))
+	}
+	if o := s.Offline; o != nil && o.Lost > 0 {
+		add("%s of %s actions were lost from the offline queue (%s)",
+			fmtInt(o.Lost), fmtInt(o.Accepted), lostNote(o))
+	}
 	for _, kind := range LatencyKinds {
 		if l := s.Latency[kind]; l != nil && l.Clamped > 0 {
 			add("%s %s-time values fell outside 1 µs to 1 h and were "+
@@ -327,6 +413,10 @@ func StageWarnings(s *Stage) []string {
 	}
 	return out
 }
+
+// behindMs is the p99 dispatch delay, in ms, above which a stage is said
+// to have fallen behind its schedule.
+const behindMs = 10
 
 func fmtInt(n int64) string { return groupThousands(n) }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteTextGolden(t *testing.T) {
@@ -55,6 +56,13 @@ func TestWriteTextEdgeRuns(t *testing.T) {
 	}
 }
 
+func behindStage() *Stage {
+	s := edgeRuns()["one sample"].Stages[0]
+	s.Model = "open"
+	s.Latency[Dispatch].Record(25 * time.Millisecond)
+	return s
+}
+
 func TestStageWarnings(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -62,9 +70,17 @@ func TestStageWarnings(t *testing.T) {
 		want  []string
 	}{
 		{"clean", edgeRuns()["one sample"].Stages[0], nil},
+		{"behind", behindStage(), []string{
+			"1 request in 100 waited 25.007 ms or more"}},
+		{"policy", closedStage(), []string{
+			"5 retries were refused because the retry budget was spent",
+			"4 Retry-After values exceeded the retry policy's cap",
+		}},
 		{"dropped and early", openStage(), []string{
 			"10 of 1,000 operations were dropped",
 			"2 retries were sent before the server's Retry-After",
+			"1 receipts failed verification",
+			"10 of 1,000 actions were lost from the offline queue",
 			"1 response-time values fell outside",
 		}},
 	}

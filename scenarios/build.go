@@ -3,6 +3,9 @@ package scenarios
 import (
 	"fmt"
 	"net/url"
+	"regexp"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/airabench/airabench/loadgen"
@@ -14,42 +17,38 @@ const (
 	maxConcurrency = 100_000
 	maxItems       = 100_000_000
 	maxDuration    = 72 * time.Hour
+	maxWait        = time.Hour // a request timeout or a retry wait
 	maxRetries     = 100
+	maxBudget      = 1_000_000_000
+	maxCatchUp     = 1000
+	maxSetup       = 1_000_000
 )
-
-// executors maps executor names to load models. shared-iterations is
-// k6's name for a batch shared by a fixed number of workers, which is
-// what a semaphore around a gather is.
-var executors = map[string]loadgen.Model{
-	"semaphore":         loadgen.Closed,
-	"shared-iterations": loadgen.Closed,
-	"gather":            loadgen.Unbounded,
-	"chunked":           loadgen.Chunked,
-	"constant-vus":      loadgen.Closed,
-}
-
-var references = []string{"authorize", "verify", "mint", "none"}
 
 // build checks the decoded file's values and turns it into a Scenario,
 // adding every problem to c.errs.
 func (c *checker) build(f *File) *Scenario {
 	s := &Scenario{Name: f.Name, Description: f.Description}
 	c.target(f, s)
-	s.Plan = loadgen.Plan{Name: s.Name, Timeout: f.Client.Timeout}
-	if f.Client.Timeout > maxDuration {
-		c.at("client.timeout", "%v is longer than %v", f.Client.Timeout,
-			maxDuration)
-	}
-	retry := c.retry("client.retry", f.Client.Retry)
+	cl := c.client(f)
+	s.Plan = loadgen.Plan{Name: s.Name, Timeout: f.Client.Timeout,
+		RetryBudget: f.Client.RetryBudget}
 	if len(f.Stages) == 0 {
 		c.at("stages", "a scenario needs at least one stage")
 	}
 	for i := range f.Stages {
-		path := fmt.Sprintf("stages[%d]", i)
-		s.Plan.Stages = append(s.Plan.Stages,
-			c.stage(path, i, &f.Stages[i], retry))
+		st, ref := c.stage(i, &f.Stages[i], f, cl)
+		s.Plan.Stages = append(s.Plan.Stages, st)
+		s.References = append(s.References, ref)
 	}
-	s.Reference = c.reference(f)
+	c.stageNames(f.Stages)
+	c.budget(f, s.Plan.Stages)
+	c.maxRate(f)
+	s.Reference = f.Reference
+	if s.Reference == "" && len(s.References) > 0 {
+		s.Reference = s.References[0]
+	}
+	s.MaxRate = f.Target.MaxRate
+	s.Thresholds = c.thresholds(f)
 	return s
 }
 
@@ -59,20 +58,29 @@ func (c *checker) target(f *File, s *Scenario) {
 		c.at("target.api_key", "an API key in a scenario file ends up in "+
 			"version control; set AIRA_API_KEY in the environment instead")
 	}
-	if t.URL != "" {
-		u, err := url.Parse(t.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
-			u.Host == "" {
-			c.at("target.url", "%q is not an http or https URL", t.URL)
-		}
-		if u != nil && u.User != nil {
-			c.at("target.url", "the URL holds credentials; set "+
-				"AIRA_API_KEY in the environment instead")
-		}
-		s.URL = t.URL
+	if t.URL == "" {
+		c.mock(t.Mock, s)
 		return
 	}
-	m := t.Mock
+	if c.has("target.mock") {
+		c.atKey("target.mock", "set url or mock, not both: with a url "+
+			"the mock does not run")
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
+		u.Host == "" {
+		c.at("target.url", "%q is not an http or https URL", t.URL)
+	} else if u.User != nil {
+		c.at("target.url", "the URL holds credentials; set "+
+			"AIRA_API_KEY in the environment instead")
+	}
+	s.URL = t.URL
+}
+
+func (c *checker) mock(m *MockSpec, s *Scenario) {
+	if m == nil {
+		return
+	}
 	for _, fe := range m.Settings.Validate() {
 		c.at("target.mock."+fe.Field, "%s", fe.Msg)
 	}
@@ -80,182 +88,87 @@ func (c *checker) target(f *File, s *Scenario) {
 		Seed: m.Seed}
 }
 
-func (c *checker) stage(path string, i int, st *StageSpec,
-	retry loadgen.RetryPolicy) loadgen.Stage {
-	out := loadgen.Stage{
-		Name:  st.Name,
-		Flow:  loadgen.Flow(st.Flow),
-		Retry: retry,
-		Body:  loadgen.DefaultBody,
-	}
-	if out.Name == "" {
-		out.Name = fmt.Sprintf("stage-%d", i+1)
-	}
-	if st.Retry != nil {
-		out.Retry = c.retry(path+".retry", st.Retry)
-	}
-	c.flow(path, st.Flow)
-	out.Load = c.load(path, st)
-	if b := st.Body; b != nil {
-		if b.ActionType != "" {
-			out.Body.ActionType = b.ActionType
+// stageName is what a stage's name may hold, so that a threshold's
+// {stage:NAME} scope and a report's file names can carry it.
+var stageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
+
+// stageNames checks that stage names are well formed and unique.
+func (c *checker) stageNames(stages []StageSpec) {
+	first := map[string]int{}
+	for i, st := range stages {
+		path := fmt.Sprintf("stages[%d].name", i)
+		if st.Name == "" {
+			continue
 		}
-		if b.Details != "" {
-			out.Body.Details = b.Details
+		if !stageName.MatchString(st.Name) {
+			c.at(path, "%q: a stage name holds 1 to 64 letters, digits, "+
+				"and - _ . + (not first)", st.Name)
 		}
-		out.Body.AgentID = b.AgentID
-		if b.ModelID != "" {
-			out.Body.ModelID = b.ModelID
+		if j, ok := first[st.Name]; ok {
+			c.at(path, "stage name %q is also stages[%d]'s; names "+
+				"must be unique", st.Name, j)
+			continue
 		}
-		out.Body.IdempotencyKeys = b.IdempotencyKeys
+		first[st.Name] = i
 	}
-	return out
 }
 
-func (c *checker) flow(path, flow string) {
-	names := make([]string, len(loadgen.Flows))
-	for i, f := range loadgen.Flows {
-		names[i] = string(f)
-		if string(f) == flow {
-			return
-		}
+// stageNameOf returns the name a stage runs under.
+func stageNameOf(i int, st *StageSpec) string {
+	if st.Name != "" {
+		return st.Name
 	}
-	if flow == "" {
-		c.at(path, "flow is required (one of %v)", names)
+	return fmt.Sprintf("stage-%d", i+1)
+}
+
+// maxRate checks every rate of every stage against target.max_rate.
+func (c *checker) maxRate(f *File) {
+	most := f.Target.MaxRate
+	if most.Per == 0 {
 		return
 	}
-	msg := fmt.Sprintf("unknown flow %q (want one of %v)", flow, names)
-	if n := nearest(flow, names); n != "" {
-		msg += fmt.Sprintf("; did you mean %q?", n)
+	check := func(path string, r loadgen.Rate) {
+		if r.PerSecond() > most.PerSecond() {
+			c.at(path, "%v is above target.max_rate, %v", r, most)
+		}
 	}
-	c.at(path+".flow", "%s", msg)
+	for i, st := range f.Stages {
+		path := fmt.Sprintf("stages[%d]", i)
+		check(path+".rate", st.Rate)
+		check(path+".start_rate", st.StartRate.Rate)
+		for j, step := range st.Stages {
+			check(fmt.Sprintf("%s.stages[%d].target", path, j),
+				step.Target.Rate)
+		}
+	}
 }
 
-func (c *checker) load(path string, st *StageSpec) loadgen.Load {
-	model, ok := executors[st.Executor]
-	if !ok {
-		names := sortedKeys(executors)
-		msg := fmt.Sprintf("unknown executor %q (want one of %v)",
-			st.Executor, names)
-		if n := nearest(st.Executor, names); n != "" {
-			msg += fmt.Sprintf("; did you mean %q?", n)
-		}
-		if st.Executor == "" {
-			msg = fmt.Sprintf("executor is required (one of %v)", names)
-			c.at(path, "%s", msg)
-		} else {
-			c.at(path+".executor", "%s", msg)
-		}
-		return loadgen.Load{}
-	}
-	l := loadgen.Load{Model: model, Concurrency: st.Concurrency,
-		Items: st.Items, Duration: st.Duration}
-	byDuration := st.Executor == "constant-vus"
-	c.bound(path+".concurrency", st.Concurrency, maxConcurrency,
-		model != loadgen.Unbounded)
-	if model == loadgen.Unbounded && st.Concurrency != 0 {
-		c.at(path+".concurrency", "gather starts every item at once; "+
-			"use the semaphore executor to bound concurrency")
-	}
-	if byDuration {
-		switch {
-		case st.Items != 0:
-			c.at(path+".items", "constant-vus runs for a duration; "+
-				"use semaphore for a batch of items")
-		case st.Duration == 0:
-			c.at(path, "constant-vus needs a duration")
-		case st.Duration > maxDuration:
-			c.at(path+".duration", "%v is longer than %v", st.Duration,
-				maxDuration)
-		}
-		return l
-	}
-	if st.Duration != 0 {
-		c.at(path+".duration", "%s runs a batch of items; use "+
-			"constant-vus to run for a duration", st.Executor)
-	}
-	c.bound(path+".items", st.Items, maxItems, true)
-	return l
-}
-
-// bound checks that a count is set (when required) and in range.
-func (c *checker) bound(field string, v, most int, required bool) {
+// referenceOf returns the reference a stage's plots stand beside.
+func referenceOf(st *StageSpec, f *File) string {
 	switch {
-	case v < 0:
-		c.at(field, "%d is negative", v)
-	case v == 0 && required:
-		c.at(field, "is required and must be at least 1")
-	case v > most:
-		c.at(field, "%d is more than the most allowed, %d", v, most)
+	case st.Reference != "":
+		return st.Reference
+	case f.Reference != "":
+		return f.Reference
 	}
+	switch loadgen.Flow(st.Flow) {
+	case loadgen.FlowAuthorize, loadgen.FlowAuthorizeNotarize:
+		return "authorize"
+	case loadgen.FlowVerify:
+		return "verify"
+	}
+	return "none"
 }
 
-func (c *checker) retry(path string, r *RetrySpec) loadgen.RetryPolicy {
-	if r == nil {
-		return loadgen.RetryPolicy{}
-	}
-	p := loadgen.RetryPolicy{
-		MaxRetries: r.MaxRetries, Base: r.Base, Factor: r.Factor,
-		Cap: r.Cap, Jitter: loadgen.Jitter(r.Jitter),
-		OverCap: loadgen.OverCap(r.OverCap), RetryAfter: true,
-	}
-	if r.RespectRetryAfter != nil {
-		p.RetryAfter = *r.RespectRetryAfter
-	}
-	switch r.Policy {
-	case "none":
-		if r.MaxRetries != 0 {
-			c.at(path+".max_retries", "policy none never retries; "+
-				"remove max_retries or choose exponential")
+// sortByPlace orders errors by line, then column, and drops repeats.
+func sortByPlace(es Errors) Errors {
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].Line != es[j].Line {
+			return es[i].Line < es[j].Line
 		}
-		return loadgen.RetryPolicy{}
-	case "exponential":
-	case "retry-after":
-		if r.Jitter != "" && r.Jitter != "none" {
-			c.at(path+".jitter", "retry-after waits what the server says, "+
-				"else 2^attempt seconds, with no jitter")
-		}
-		p.RetryAfter, p.Jitter = true, loadgen.NoJitter
-	case "":
-		c.at(path, "policy is required (none, exponential or retry-after)")
-	default:
-		c.at(path+".policy", "unknown retry policy %q (want none, "+
-			"exponential or retry-after)", r.Policy)
-	}
-	if r.MaxRetries < 0 || r.MaxRetries > maxRetries {
-		c.at(path+".max_retries", "%d is not between 0 and %d",
-			r.MaxRetries, maxRetries)
-	}
-	if r.Factor != 0 && (r.Factor < 1 || r.Factor > 100) {
-		c.at(path+".factor", "%v is not between 1 and 100", r.Factor)
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"base", r.Base}, {"cap", r.Cap}} {
-		if d.v > maxDuration {
-			c.at(path+"."+d.name, "%v is longer than %v", d.v, maxDuration)
-		}
-	}
-	if r.Cap != 0 && r.Base > r.Cap {
-		c.at(path+".base", "base %v is above cap %v", r.Base, r.Cap)
-	}
-	if err := p.Validate(); err != nil {
-		c.at(path, "%v", err)
-	}
-	return p
-}
-
-func (c *checker) reference(f *File) string {
-	if f.Reference != "" {
-		for _, r := range references {
-			if r == f.Reference {
-				return r
-			}
-		}
-		c.at("reference", "unknown reference %q (want one of %v)",
-			f.Reference, references)
-		return "none"
-	}
-	return "authorize"
+		return es[i].Col < es[j].Col
+	})
+	return slices.CompactFunc(es, func(a, b *Error) bool {
+		return *a == *b
+	})
 }

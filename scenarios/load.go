@@ -8,16 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/airabench/airabench/loadgen"
 	"github.com/airabench/airabench/mockserver"
+	"github.com/airabench/airabench/reports"
 )
 
 //go:embed *.yaml
@@ -27,14 +31,27 @@ var shipped embed.FS
 type Scenario struct {
 	Name        string
 	Description string
-	Source      string // the file's path, or "shipped:NAME"
+	Source      string // the file's path, or the shipped file's name
 	Plan        loadgen.Plan
 	// URL is the target's origin; empty when the target is the mock.
 	URL string
 	// Mock is the mock's setup; nil when the target is a URL.
 	Mock *Mock
-	// Reference names the published figure to plot beside, or "none".
+	// Reference names the published figure to plot beside: authorize,
+	// verify, mint or none. It is the file's reference, or the first
+	// stage's when the file names none.
 	Reference string
+	// References holds each stage's reference, by the index of
+	// Plan.Stages.
+	References []string
+	// MaxRate is the highest rate the file may ask of its target; the
+	// zero Rate when the file sets none. Every stage's rates are
+	// checked against it already.
+	MaxRate loadgen.Rate
+	// Thresholds are the file's pass/fail criteria, parsed, in the
+	// order they are written; a threshold scoped to a stage names one
+	// of Plan.Stages.
+	Thresholds []reports.Threshold
 }
 
 // Mock is the bundled mock's setup for a run.
@@ -106,14 +123,12 @@ func Parse(file string, data []byte, env Getenv) (*Scenario, error) {
 		return nil, err
 	}
 	s := c.build(f)
-	if len(c.errs) > 0 {
-		sort.SliceStable(c.errs, func(i, j int) bool {
-			return c.errs[i].Line < c.errs[j].Line
-		})
-		return nil, c.errs
+	if errs := sortByPlace(c.errs); len(errs) > 0 {
+		return nil, errs
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(file), ".yaml")
+		s.Plan.Name = s.Name
 	}
 	s.Source = file
 	return s, nil
@@ -148,41 +163,98 @@ type yamlError interface {
 	GetMessage() string
 }
 
+// yamlPlace finds "[line:col]" in a go-yaml message without a token.
+var yamlPlace = regexp.MustCompile(`\[(\d+):(\d+)\]`)
+
+// fromYAML turns a go-yaml error into an Error with a position; one
+// without a position of its own is placed at the file's start.
 func fromYAML(file string, err error) *Error {
-	e := &Error{File: file, Msg: err.Error()}
+	e := &Error{File: file, Msg: err.Error(), Line: 1, Col: 1}
 	var ye yamlError
 	if errors.As(err, &ye) {
 		e.Msg = ye.GetMessage()
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
+			return e
 		}
 	}
+	if m := yamlPlace.FindStringSubmatch(e.Msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Col, _ = strconv.Atoi(m[2])
+	}
+	e.Line, e.Col = max(e.Line, 1), max(e.Col, 1)
 	return e
 }
 
-// decode parses data, checks its shape against File, and decodes it on
-// top of the mock profile it names.
-func decode(file string, data []byte) (*File, *checker, error) {
-	ast, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil, nil, Errors{fromYAML(file, err)}
-	}
-	if len(ast.Docs) != 1 || ast.Docs[0].Body == nil {
-		return nil, nil, Errors{{File: file, Line: 1, Col: 1,
-			Msg: "want exactly one YAML document holding a scenario"}}
-	}
-	c := &checker{file: file, pos: map[string]*token.Position{}}
-	body := ast.Docs[0].Body
-	c.walk(body, reflect.TypeFor[File](), "")
-	if len(c.errs) > 0 {
-		return nil, nil, c.errs
-	}
+// safely runs a call into the YAML library and turns a panic of the
+// library into an error, so that no input can crash the loader.
+func safely(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML library failed on this file: %v", r)
+		}
+	}()
+	return f()
+}
 
-	// The profile's name is needed before the overrides are decoded on
-	// top of it.
-	var probe File
-	if err := yaml.NodeToValue(body, &probe); err != nil {
+// parse parses data into the body of its single YAML document.
+func parse(file string, data []byte) (ast.Node, error) {
+	var root *ast.File
+	err := safely(func() (err error) {
+		root, err = parser.ParseBytes(data, 0)
+		return err
+	})
+	if err != nil {
+		return nil, Errors{fromYAML(file, err)}
+	}
+	docs := root.Docs
+	switch {
+	case len(docs) > 1:
+		e := &Error{File: file, Line: 1, Col: 1, Msg: "want one YAML " +
+			"document; this file holds more (remove the second ---)"}
+		if tk := docs[1].GetToken(); tk != nil && tk.Position != nil {
+			e.Line, e.Col = tk.Position.Line, tk.Position.Column
+		}
+		return nil, Errors{e}
+	case len(docs) == 0 || docs[0].Body == nil:
+		return nil, Errors{{File: file, Line: 1, Col: 1,
+			Msg: "the file is empty; a scenario needs at least stages"}}
+	}
+	return docs[0].Body, nil
+}
+
+// decode parses data, checks its shape against File, and decodes it on
+// top of the mock profile it names. The shape's problems are kept in
+// the checker when the file still decodes, so that the checks of values
+// can add theirs and every problem is reported at once.
+func decode(file string, data []byte) (*File, *checker, error) {
+	body, err := parse(file, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := newChecker(file)
+	c.pos[""] = body.GetToken().Position
+	c.collectAnchors(body)
+	c.walk(body, reflect.TypeFor[File](), "")
+	if c.expansions > maxExpansions {
+		return nil, nil, sortByPlace(c.errs)
+	}
+	c.prune(body)
+	f, err := c.decodeOnProfile(body)
+	if err != nil {
+		if len(c.errs) > 0 {
+			return nil, nil, sortByPlace(c.errs)
+		}
 		return nil, nil, Errors{fromYAML(file, err)}
+	}
+	return f, c, nil
+}
+
+// decodeOnProfile decodes body on top of the mock profile it names.
+func (c *checker) decodeOnProfile(body ast.Node) (*File, error) {
+	var probe File
+	if err := nodeToValue(body, &probe); err != nil {
+		return nil, err
 	}
 	f := &File{}
 	if m := probe.Target.Mock; m != nil || probe.Target.URL == "" {
@@ -191,15 +263,19 @@ func decode(file string, data []byte) (*File, *checker, error) {
 			name = m.ProfileName
 		}
 		p, err := mockserver.Lookup(name)
-		if err != nil {
-			c.at("target.mock.profile", "%v (known: %s)", err,
-				strings.Join(mockserver.ProfileNames(), ", "))
-			return nil, nil, c.errs
+		if err != nil && !c.has("target.mock.profile") {
+			c.at("target.mock.profile", "%v", err)
 		}
 		f.Target.Mock = &MockSpec{ProfileName: name, Settings: p}
 	}
-	if err := yaml.NodeToValue(body, f); err != nil {
-		return nil, nil, Errors{fromYAML(file, err)}
-	}
-	return f, c, nil
+	return f, nodeToValue(body, f)
+}
+
+// nodeToValue decodes a node. Duplicate keys were refused by the
+// parser already; allowing them here lets the keys written after a
+// merge key (<<) override what it merged.
+func nodeToValue(n ast.Node, v any) error {
+	return safely(func() error {
+		return yaml.NodeToValue(n, v, yaml.AllowDuplicateMapKey())
+	})
 }

@@ -104,12 +104,12 @@ func runScenario(sc *scenarios.Scenario, f runFlags, stdout,
 	defer closeTarget()
 
 	opts := loadgen.Options{Seed: uint64(seed), Grace: f.grace}
-	if !f.quiet && isTerminal(stdout) {
-		opts.Progress = stdout
-	} else if !f.quiet {
+	if !f.quiet {
 		fmt.Fprintf(stdout, "running %s against %s\n", sc.Name,
 			describe(sc))
+		opts.Progress, opts.PlainProgress = stdout, !isTerminal(stdout)
 	}
+	warnOpenFiles(stderr, sc.Plan.MaxInFlight())
 	res, err := loadgen.Run(ctx, sc.Plan, target, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench run: %v\n", err)
@@ -200,6 +200,21 @@ func interruptible(stderr io.Writer) (context.Context, func()) {
 		signal.Stop(sigs)
 		close(done)
 		cancel()
+	}
+}
+
+// warnOpenFiles warns when the process may not open a connection per
+// planned in-flight request.
+func warnOpenFiles(w io.Writer, inFlight int) {
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+		return
+	}
+	if need := uint64(inFlight) + 64; need > lim.Cur {
+		fmt.Fprintf(w, "warning: up to %d requests in flight, but the "+
+			"open-file limit is %d; connections will fail with "+
+			"too-many-open-files (raise it with ulimit -n)\n", inFlight,
+			lim.Cur)
 	}
 }
 

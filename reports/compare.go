@@ -1,0 +1,364 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Tolerances say how much worse a new run may be than its baseline before
+// Compare calls it a regression. Relative values are fractions (0.10 is
+// 10%); Confidence is that of the intervals (0.99 is 99%).
+type Tolerances struct {
+	Latency     float64 // relative rise of a latency percentile
+	Throughput  float64 // relative fall of goodput
+	FailureRate float64 // absolute rise of the share of failed operations
+	Confidence  float64
+}
+
+// DefaultTolerances returns 10% on latency and goodput, one point of
+// failure rate, and 99% intervals.
+func DefaultTolerances() Tolerances {
+	return Tolerances{Latency: 0.10, Throughput: 0.10, FailureRate: 0.01,
+		Confidence: 0.99}
+}
+
+// ComparedPercentiles are the latency percentiles Compare reports.
+var ComparedPercentiles = []float64{50, 90, 99}
+
+// Delta is the change of one metric of one stage from base to new, with a
+// confidence interval [Low, High] of New - Base.
+type Delta struct {
+	Stage     string
+	Metric    string // e.g. "latency.response p(99)", "goodput"
+	Unit      string // "ms", "/s" or "share"
+	Base, New float64
+	Diff      float64 // New - Base
+	Low, High float64 // confidence interval of Diff
+	// Rel is Diff / Base, 0 when Base is 0.
+	Rel float64
+	// P is the two-sided p-value of the Mann-Whitney test of the whole
+	// latency distribution, for latency rows; -1 elsewhere.
+	P          float64
+	Method     string
+	Regression bool
+	Note       string
+}
+
+// Comparison is the result of Compare: one Delta per stage and metric.
+type Comparison struct {
+	Tolerances Tolerances
+	Deltas     []Delta
+}
+
+// Regressed reports whether any delta is a regression.
+func (c *Comparison) Regressed() bool {
+	return slices.ContainsFunc(c.Deltas, func(d Delta) bool {
+		return d.Regression
+	})
+}
+
+// Compare compares each stage of next with the stage of the same name in
+// base. The methods, chosen so that no sample is needed beyond what a
+// summary keeps:
+//
+//   - Latency percentiles (p50, p90, p99 of response and service time):
+//     a distribution-free interval of each quantile from order
+//     statistics (the ranks n·q ± z·√(n·q·(1−q)), read off the
+//     histogram), each at a Bonferroni-adjusted level so the interval of
+//     the difference, [newLow − baseHigh, newHigh − baseLow], holds at
+//     Confidence. Beside it, a Mann-Whitney U test over the histogram
+//     buckets (ties within a bucket counted as half) gives the p-value of
+//     a shift of the whole distribution.
+//   - Goodput: the mean of the per-second ok counts, first and last
+//     (partial) seconds left out, with a moving-block bootstrap interval
+//     of the difference of means (blocks of ∛n seconds, 2,000 resamples,
+//     fixed seed, so a comparison is reproducible).
+//   - Failure rate (operations ending other than ok or denied): the
+//     difference of two proportions with a normal-approximation interval.
+//
+// A delta is a regression when it is worse than its tolerance and its
+// interval excludes zero on the worse side: both large and not chance.
+// Requests within a run are not independent, so the intervals are on the
+// narrow side; the tolerances absorb what they miss. A stage of base that
+// next lacks is a regression.
+func Compare(base, next *Run, tol Tolerances) (*Comparison, error) {
+	if tol.Confidence <= 0 || tol.Confidence >= 1 {
+		return nil, fmt.Errorf("compare: confidence %v is not in (0, 1)",
+			tol.Confidence)
+	}
+	c := &Comparison{Tolerances: tol}
+	for _, b := range base.Stages {
+		n := findStage(next, b.Name)
+		if n == nil {
+			c.Deltas = append(c.Deltas, Delta{Stage: b.Name,
+				Metric: "stage", P: -1, Regression: true,
+				Note: "missing from the new run"})
+			continue
+		}
+		c.Deltas = append(c.Deltas, compareStage(b, n, tol)...)
+	}
+	return c, nil
+}
+
+func findStage(r *Run, name string) *Stage {
+	for _, st := range r.Stages {
+		if st.Name == name {
+			return st
+		}
+	}
+	return nil
+}
+
+func compareStage(b, n *Stage, tol Tolerances) []Delta {
+	var out []Delta
+	for _, kind := range []string{Response, Service} {
+		lb, ln := b.Latency[kind], n.Latency[kind]
+		p := mannWhitneyP(lb, ln)
+		for _, q := range ComparedPercentiles {
+			d := compareQuantile(lb, ln, q, tol)
+			d.Stage, d.P = b.Name, p
+			d.Metric = fmt.Sprintf("latency.%s p(%g)", kind, q)
+			out = append(out, d)
+		}
+	}
+	g := compareGoodput(b.Series.Goodput, n.Series.Goodput, tol)
+	g.Stage = b.Name
+	f := compareFailures(b, n, tol)
+	f.Stage = b.Name
+	return append(out, g, f)
+}
+
+// zFor returns the standard normal quantile of a two-sided interval at
+// confidence c.
+func zFor(c float64) float64 {
+	return math.Sqrt2 * math.Erfinv(c)
+}
+
+// quantileCI returns the value at percentile q of l and a distribution-
+// free interval of it at confidence c, in ms.
+func quantileCI(l *Latency, q, c float64) (v, lo, hi float64) {
+	n := float64(l.Count())
+	p := q / 100
+	half := zFor(c) * math.Sqrt(n*p*(1-p))
+	at := func(rank float64) float64 {
+		rank = min(max(rank, 1), n)
+		return float64(l.Hist.ValueAtPercentile(100*rank/n)) / 1000
+	}
+	return at(n * p), at(math.Floor(n*p - half)), at(math.Ceil(n*p + half))
+}
+
+func compareQuantile(lb, ln *Latency, q float64, tol Tolerances) Delta {
+	d := Delta{Unit: "ms", Method: "order-statistic interval"}
+	if lb.Count() == 0 || ln.Count() == 0 {
+		d.Note = "no data"
+		return d
+	}
+	each := 1 - (1-tol.Confidence)/2 // Bonferroni over the two intervals
+	b, blo, bhi := quantileCI(lb, q, each)
+	n, nlo, nhi := quantileCI(ln, q, each)
+	d.Base, d.New, d.Diff = b, n, n-b
+	d.Low, d.High = nlo-bhi, nhi-blo
+	d.Rel = rel(d.Diff, b)
+	d.Regression = d.Rel > tol.Latency && d.Low > 0
+	return d
+}
+
+func rel(diff, base float64) float64 {
+	if base == 0 {
+		return 0
+	}
+	return diff / base
+}
+
+// mannWhitneyP returns the two-sided p-value of the Mann-Whitney U test
+// of two latency histograms, or -1 when either is empty. Histograms made
+// by NewHistogram share their buckets, so they are walked side by side;
+// values within one bucket count as ties.
+func mannWhitneyP(lb, ln *Latency) float64 {
+	nb, nn := float64(lb.Count()), float64(ln.Count())
+	if nb == 0 || nn == 0 {
+		return -1
+	}
+	bb, bn := lb.Hist.Distribution(), ln.Hist.Distribution()
+	var u, below, ties float64
+	for i := range min(len(bb), len(bn)) {
+		cb, cn := float64(bb[i].Count), float64(bn[i].Count)
+		u += cn * (below + cb/2)
+		below += cb
+		t := cb + cn
+		ties += t*t*t - t
+	}
+	total := nb + nn
+	variance := nb * nn / 12 * ((total + 1) - ties/(total*(total-1)))
+	if variance <= 0 {
+		return 1 // every value in one bucket: no evidence of a shift
+	}
+	z := (u - nb*nn/2) / math.Sqrt(variance)
+	return math.Erfc(math.Abs(z) / math.Sqrt2)
+}
+
+// steady returns the per-second series less its first and last second,
+// which are partial, when it is long enough to spare them.
+func steady(s []int64) []float64 {
+	if len(s) > 4 {
+		s = s[1 : len(s)-1]
+	}
+	out := make([]float64, len(s))
+	for i, v := range s {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// Bootstrap settings of compareGoodput.
+const (
+	bootstrapResamples = 2000
+	bootstrapSeed      = 0x61697261 // "aira"
+)
+
+func compareGoodput(base, next []int64, tol Tolerances) Delta {
+	d := Delta{Metric: "goodput", Unit: "/s", P: -1,
+		Method: "moving-block bootstrap of per-second means"}
+	b, n := steady(base), steady(next)
+	if len(b) == 0 || len(n) == 0 {
+		d.Note = "no data"
+		return d
+	}
+	d.Base, d.New = mean(b), mean(n)
+	d.Diff, d.Rel = d.New-d.Base, rel(d.New-d.Base, d.Base)
+	d.Low, d.High = d.Diff, d.Diff
+	if len(b) < 3 || len(n) < 3 {
+		d.Note = "under 3 seconds: no interval"
+		d.Regression = d.Rel < -tol.Throughput
+		return d
+	}
+	d.Low, d.High = bootstrapDiff(b, n, tol.Confidence)
+	d.Regression = d.Rel < -tol.Throughput && d.High < 0
+	return d
+}
+
+// bootstrapDiff returns a percentile interval at confidence c of
+// mean(n) - mean(b) by moving-block bootstrap.
+func bootstrapDiff(b, n []float64, c float64) (lo, hi float64) {
+	rng := rand.New(rand.NewPCG(bootstrapSeed, 0))
+	diffs := make([]float64, bootstrapResamples)
+	for i := range diffs {
+		diffs[i] = blockMean(rng, n) - blockMean(rng, b)
+	}
+	slices.Sort(diffs)
+	at := func(q float64) float64 {
+		return diffs[int(math.Round(q*float64(len(diffs)-1)))]
+	}
+	return at((1 - c) / 2), at(1 - (1-c)/2)
+}
+
+// blockMean returns the mean of one moving-block resample of v.
+func blockMean(rng *rand.Rand, v []float64) float64 {
+	size := max(1, int(math.Round(math.Cbrt(float64(len(v))))))
+	var sum float64
+	var count int
+	for count < len(v) {
+		start := rng.IntN(len(v) - size + 1)
+		for _, x := range v[start : start+size] {
+			if count == len(v) {
+				break
+			}
+			sum += x
+			count++
+		}
+	}
+	return sum / float64(count)
+}
+
+func failures(s *Stage) (failed, total float64) {
+	t := s.Outcomes.Total()
+	return float64(t - s.Outcomes[OK] - s.Outcomes[Denied]), float64(t)
+}
+
+func compareFailures(b, n *Stage, tol Tolerances) Delta {
+	d := Delta{Metric: "failure rate", Unit: "share", P: -1,
+		Method: "difference of proportions, normal interval"}
+	fb, tb := failures(b)
+	fn, tn := failures(n)
+	if tb == 0 || tn == 0 {
+		d.Note = "no data"
+		return d
+	}
+	d.Base, d.New = fb/tb, fn/tn
+	d.Diff, d.Rel = d.New-d.Base, rel(d.New-d.Base, d.Base)
+	se := math.Sqrt(d.Base*(1-d.Base)/tb + d.New*(1-d.New)/tn)
+	half := zFor(tol.Confidence) * se
+	d.Low, d.High = d.Diff-half, d.Diff+half
+	d.Regression = d.Diff > tol.FailureRate && d.Low > 0
+	return d
+}
+
+// WriteComparison writes c as an aligned table, one line per delta, then
+// a verdict line. Differences carry their interval and relative change.
+func WriteComparison(w io.Writer, c *Comparison) error {
+	ew := &errWriter{w: w}
+	head := []string{"stage", "metric", "base", "new", "change",
+		"interval", "p", "verdict", ""}
+	var rows [][]string
+	for _, d := range c.Deltas {
+		rows = append(rows, deltaRow(d))
+	}
+	writeTable(ew, table{head: head, rows: rows, noted: true, left: 2})
+	verdict := "no regression"
+	if c.Regressed() {
+		verdict = "REGRESSION"
+	}
+	ew.printf("%s (tolerances: latency +%s%%, goodput -%s%%, failure "+
+		"rate +%s points; %s%% intervals)\n", verdict,
+		fmtFloat(100*c.Tolerances.Latency, 0),
+		fmtFloat(100*c.Tolerances.Throughput, 0),
+		fmtFloat(100*c.Tolerances.FailureRate, 1),
+		fmtFloat(100*c.Tolerances.Confidence, 0))
+	if ew.err != nil {
+		return fmt.Errorf("write comparison: %w", ew.err)
+	}
+	return nil
+}
+
+func deltaRow(d Delta) []string {
+	verdict := "ok"
+	if d.Regression {
+		verdict = "REGRESSION"
+	}
+	p := "-"
+	if d.P >= 0 {
+		p = fmt.Sprintf("%.3g", d.P)
+	}
+	num := func(v float64) string {
+		if d.Unit == "share" {
+			return fmtFloat(100*v, 2) + "%"
+		}
+		return fmtFloat(v, 3)
+	}
+	change := num(d.Diff) + " (" + fmtSigned(100*d.Rel) + "%)"
+	interval := "[" + num(d.Low) + ", " + num(d.High) + "]"
+	return []string{d.Stage, d.Metric, num(d.Base), num(d.New), change,
+		interval, p, verdict, d.Note}
+}
+
+func fmtSigned(v float64) string {
+	s := fmtFloat(v, 1)
+	if v >= 0 {
+		s = "+" + s
+	}
+	return s
+}
