@@ -89,7 +89,8 @@ func (r *stageRun) offline(ctx context.Context, st *reports.Stage) {
 			return q.enqueue(int(n), intended)
 		})
 	} else {
-		for i := range r.stage.Load.Items {
+		for k := range r.stage.Load.Items {
+			i := r.stage.Shard.global(k)
 			if r.stopped() || !q.enqueue(i, time.Now()) {
 				r.rec.record(event{kind: evDropped, intended: time.Now()})
 				q.count(func(a *reports.Offline) { a.Accepted++ })

@@ -62,7 +62,15 @@ func (r *stageRun) pace(start time.Time,
 
 	prev := time.Duration(-1)
 	for n := uint64(0); ; n++ {
-		wait, stop := sched.Pace(time.Since(start), n, prev, l.CatchUp)
+		if !r.stage.Shard.owns(n) {
+			if _, ok := sched.At(n); !ok {
+				return
+			}
+			continue // another shard's operation
+		}
+		// A shard's own sends are Count times further apart.
+		catchUp := l.CatchUp / float64(max(r.stage.Shard.Count, 1))
+		wait, stop := sched.Pace(time.Since(start), n, prev, catchUp)
 		if stop {
 			return
 		}
@@ -139,6 +147,8 @@ func (r *stageRun) dropDue(sched Schedule, n uint64, start time.Time) {
 		if !ok || at > now {
 			return
 		}
-		r.rec.record(event{kind: evDropped, intended: start.Add(at)})
+		if r.stage.Shard.owns(n) {
+			r.rec.record(event{kind: evDropped, intended: start.Add(at)})
+		}
 	}
 }

@@ -170,6 +170,8 @@ type Stage struct {
 	VerifyReceipts bool
 	// Offline, when set, runs authorize through an offline queue.
 	Offline *Offline
+	// Shard is set by Plan.Shard; the zero value runs the whole stage.
+	Shard Shard
 }
 
 // Plan is what Run runs: stages in order, with client settings.
@@ -212,7 +214,7 @@ func (s *Stage) Validate() error {
 	if !oneOf(s.Flow, Flows) {
 		add("unknown flow %q (want one of %v)", s.Flow, Flows)
 	}
-	if err := s.Load.validate(); err != nil {
+	if err := s.Load.validate(s.Shard.Count > 1); err != nil {
 		errs = append(errs, err)
 	}
 	if err := s.validateMix(); err != nil {
@@ -232,7 +234,7 @@ func (s *Stage) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (l Load) validate() error {
+func (l Load) validate(sharded bool) error {
 	var errs []error
 	add := func(format string, a ...any) {
 		errs = append(errs, fmt.Errorf(format, a...))
@@ -251,7 +253,7 @@ func (l Load) validate() error {
 		add("items %d: must not be negative", l.Items)
 	case l.Duration < 0:
 		add("duration %v: must not be negative", l.Duration)
-	case l.Items == 0 && l.Duration == 0:
+	case l.Items == 0 && l.Duration == 0 && !sharded:
 		add("set items or duration")
 	case l.Items > 0 && l.Duration > 0:
 		add("set items or duration, not both")
@@ -340,7 +342,7 @@ func (s *Stage) validateOffline() error {
 	if s.Flow != FlowAuthorize {
 		add("offline mode queues authorize calls; flow is %q", s.Flow)
 	}
-	if s.Load.Model != Open && s.Load.Items == 0 {
+	if s.Load.Model != Open && s.Load.Items == 0 && s.Shard.Count <= 1 {
 		add("offline mode needs a rate or a batch of items")
 	}
 	if o.FlushInterval <= 0 {

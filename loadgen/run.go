@@ -144,6 +144,10 @@ func (r *stageRun) run(ctx context.Context) *reports.Stage {
 		st.Concurrency = 0
 	case Open:
 		st.Concurrency = s.Load.MaxInFlight
+		sch := s.Load.schedule()
+		if d := sch.Duration(); d > 0 {
+			st.TargetRate = float64(sch.Total()) / d.Seconds()
+		}
 	}
 	if needsSetup(s) {
 		r.prep = r.setup(ctx)
@@ -172,7 +176,7 @@ func (r *stageRun) run(ctx context.Context) *reports.Stage {
 		var next atomic.Int64
 		r.pool(ctx, n, func() (int, bool) {
 			i := int(next.Add(1) - 1)
-			return i, i < s.Load.Items
+			return s.Shard.global(i), i < s.Load.Items
 		}, st.Start)
 	}
 	r.rec.close()
@@ -225,7 +229,7 @@ func (r *stageRun) chunked(ctx context.Context, start time.Time) {
 		next.Store(int64(lo))
 		r.pool(ctx, hi-lo, func() (int, bool) {
 			i := int(next.Add(1) - 1)
-			return i, i < hi
+			return r.stage.Shard.global(i), i < hi
 		}, start)
 	}
 }
@@ -236,6 +240,7 @@ func (r *stageRun) forDuration(ctx context.Context, start time.Time) {
 	end := start.Add(r.stage.Load.Duration)
 	var wg sync.WaitGroup
 	var seq atomic.Int64
+	sh := r.stage.Shard
 	for id := range r.stage.Load.Concurrency {
 		w := r.worker(uint64(id))
 		wg.Go(func() {
@@ -244,7 +249,7 @@ func (r *stageRun) forDuration(ctx context.Context, start time.Time) {
 				if !now.Before(end) {
 					return
 				}
-				w.operation(ctx, int(seq.Add(1)-1), now)
+				w.operation(ctx, sh.global(int(seq.Add(1)-1)), now)
 			}
 		})
 	}

@@ -39,7 +39,7 @@ func setupCount(s *Stage) int {
 	case l.Items > 0:
 		return min(l.Items, maxSetup)
 	case l.Model == Open:
-		return int(min(l.schedule().Total(), maxSetup))
+		return s.Shard.share(int(min(l.schedule().Total(), maxSetup)))
 	default:
 		return 1000
 	}

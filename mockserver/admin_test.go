@@ -139,7 +139,36 @@ func TestIETFHeaders(t *testing.T) {
 	if got := r.header.Get("RateLimit"); got != `"default";r=4;t=60` {
 		t.Errorf("RateLimit = %q", got)
 	}
-	if got := r.header.Get("RateLimit-Policy"); got != `"default";q=5` {
+	if got := r.header.Get("RateLimit-Policy"); got != `"default";q=5;w=60` {
 		t.Errorf("RateLimit-Policy = %q", got)
+	}
+}
+
+// TestStatsTrackHonouring plays two clients on one key: the first
+// retries early, then honours its Retry-After but the second client
+// takes the freed slot first.
+func TestStatsTrackHonouring(t *testing.T) {
+	clk := newFakeClock()
+	p := unlimited(t)
+	p.RateLimit = RateLimit{Limit: 1, Window: 10 * time.Second}
+	s, _ := NewUnstarted(Config{Profile: p, Now: clk.Now})
+	h := s.Handler()
+	wantStatus(t, serve(t, h, "GET", "/api/v1/health", "k", nil), 200,
+		"first")
+	r := serve(t, h, "GET", "/api/v1/health", "k", nil)
+	wantStatus(t, r, 429, "second")
+	clk.Advance(time.Second)
+	wantStatus(t, serve(t, h, "GET", "/api/v1/health", "k", nil), 429,
+		"early retry")
+	clk.Advance(9 * time.Second)
+	wantStatus(t, serve(t, h, "GET", "/api/v1/health", "k", nil), 200,
+		"the other client")
+	wantStatus(t, serve(t, h, "GET", "/api/v1/health", "k", nil), 429,
+		"after honouring")
+	st := s.Stats().Keys["k"]
+	if st.Admitted != 2 || st.Limited != 3 || st.EarlyRetries != 1 ||
+		st.LimitedAfterWait != 1 {
+		t.Errorf("Stats = %+v, want 2 admitted, 3 limited, 1 early, "+
+			"1 limited after waiting", st)
 	}
 }

@@ -28,15 +28,35 @@ func FuzzHandlers(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range fuzzRequests(m, path, key, body) {
-			checkFuzzAnswer(t, s.Handler(), r)
+		h := s.Handler()
+		out := checkFuzzAnswer(t, h, fuzzRequest(m, path, key, body))
+		var made struct {
+			ActionUUID string `json:"action_uuid"`
+		}
+		if json.Unmarshal(out, &made) != nil || made.ActionUUID == "" {
+			return
+		}
+		for _, next := range followUps(made.ActionUUID, key, body) {
+			checkFuzzAnswer(t, h, next)
 		}
 	})
 }
 
-// fuzzRequests returns the fuzzed request, then a follow-up on the
-// action it may have created, to reach deeper states.
-func fuzzRequests(m uint8, path, key string, body []byte) []*http.Request {
+// followUps drive an action the fuzzed request created through the
+// later endpoints, reusing the fuzzed body.
+func followUps(id, key string, body []byte) []*http.Request {
+	base := "/api/v1/actions/" + url.PathEscape(id)
+	return []*http.Request{
+		fuzzRequest(1, base+"/approve", key, body),
+		fuzzRequest(1, base+"/notarize", key, body),
+		fuzzRequest(0, base, key, nil),
+		fuzzRequest(0, "/api/v1/verify/action/"+url.PathEscape(id), "", nil),
+	}
+}
+
+// fuzzRequest builds a request without the checks of
+// httptest.NewRequest, which panics on a bad target.
+func fuzzRequest(m uint8, path, key string, body []byte) *http.Request {
 	u, err := url.Parse(path)
 	if err != nil {
 		u = &url.URL{Path: path}
@@ -44,14 +64,14 @@ func fuzzRequests(m uint8, path, key string, body []byte) []*http.Request {
 	req := httptest.NewRequest(fuzzMethods[int(m)%len(fuzzMethods)], "/",
 		bytes.NewReader(body))
 	req.URL = u
-	req.RequestURI = ""
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	return []*http.Request{req}
+	return req
 }
 
-func checkFuzzAnswer(t *testing.T, h http.Handler, req *http.Request) {
+// checkFuzzAnswer serves req and returns the body after checking it.
+func checkFuzzAnswer(t *testing.T, h http.Handler, req *http.Request) []byte {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -60,10 +80,11 @@ func checkFuzzAnswer(t *testing.T, h http.Handler, req *http.Request) {
 			rec.Code, rec.Body)
 	}
 	if req.URL.Path == "/metrics" || req.URL.Path == "/__admin/profile" {
-		return
+		return nil
 	}
 	if !json.Valid(rec.Body.Bytes()) {
 		t.Fatalf("%s %s: status %d, body not JSON: %q", req.Method,
 			req.URL, rec.Code, rec.Body)
 	}
+	return rec.Body.Bytes()
 }

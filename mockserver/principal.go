@@ -18,12 +18,13 @@ type LimitStats struct {
 	Limited  int64 `json:"limited"`
 	// RetryAfter counts the Retry-After values sent, by seconds.
 	RetryAfter map[int64]int64 `json:"retry_after"`
-	// EarlyRetries counts requests that came before the Retry-After
-	// last sent to this principal had passed.
+	// EarlyRetries counts requests that came before the instant named
+	// by the last Retry-After sent to this key or IP.
 	EarlyRetries int64 `json:"early_retries"`
-	// LimitedAfterWait counts 429s to requests that came after the last
-	// advertised Retry-After had passed: with one client per key it
-	// stays zero.
+	// LimitedAfterWait counts 429s to requests that came within one
+	// second after that instant: clients that honoured a Retry-After
+	// and were refused again, because another client of the same key
+	// took the freed slot. With one client per key it stays zero.
 	LimitedAfterWait int64 `json:"limited_after_wait"`
 }
 
@@ -52,7 +53,7 @@ type principal struct {
 	limit   limitState
 	stats   LimitStats
 	gen     uint64        // the live generation limit was built for; 0: none
-	retryAt time.Duration // when the last advertised wait ends; 0: none
+	retryAt time.Duration // when the last advertised wait ends; 0: none yet
 	last    time.Duration // the latest instant seen, so time never goes back
 }
 
@@ -146,14 +147,14 @@ func (p *principal) decide(now time.Duration) decision {
 	}
 	now = max(now, p.last)
 	p.last = now
-	waited := p.retryAt != 0 && now >= p.retryAt
+	waited := p.retryAt != 0 && now >= p.retryAt &&
+		now < p.retryAt+time.Second
 	if p.retryAt != 0 && now < p.retryAt {
 		p.stats.EarlyRetries++
 	}
 	d := allow(p.limit, now)
 	if d.allowed {
 		p.stats.Admitted++
-		p.retryAt = 0
 		return d
 	}
 	p.count429(now, d, waited)

@@ -117,7 +117,8 @@ func (s *Server) wrap(ep *endpoint) http.Handler {
 		t := p.admit(s.offset(now), l, ep.lat)
 		defer p.release(t.limit)
 		s.metrics.decision(p.keyed, t.d.allowed)
-		setRateHeaders(w.Header(), t.d, now, l.prof.Throttle)
+		setRateHeaders(w.Header(), t.d, now, l.prof.window(p.keyed),
+			l.prof.Throttle)
 
 		c := &call{r: r, p: p, now: now, reqID: t.reqID, prof: &l.prof}
 		res, f, ok := s.answer(ep, sent, valid, t, w.Header(), c, l)
@@ -172,10 +173,14 @@ func (s *Server) answer(ep *endpoint, sent, valid bool, t ticket,
 }
 
 // stall waits out a stall fault; zero Duration waits for the client to
-// give up. It reports whether the request should go on.
+// give up or the server to shut down. It reports whether the request
+// should go on.
 func (s *Server) stall(c *call, f *Fault) bool {
 	if f.Duration == 0 {
-		<-c.r.Context().Done()
+		select {
+		case <-c.r.Context().Done():
+		case <-s.closing:
+		}
 		return false
 	}
 	return sleepCtx(c.r.Context(), f.Duration)

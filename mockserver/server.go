@@ -61,8 +61,10 @@ type Server struct {
 	handler    http.Handler
 	metrics    *metrics
 
-	srv    *http.Server
-	served chan error
+	srv     *http.Server
+	served  chan error
+	closing chan struct{} // closed when Shutdown begins
+	once    sync.Once
 }
 
 // New starts a Server listening on cfg.Addr and serving at once. It
@@ -84,7 +86,8 @@ func NewUnstarted(cfg Config) (*Server, error) {
 	if errs := cfg.Profile.Validate(); len(errs) > 0 {
 		return nil, profileError(errs)
 	}
-	s := &Server{cfg: cfg, now: cfg.Now, keys: make(map[string]bool)}
+	s := &Server{cfg: cfg, now: cfg.Now, keys: make(map[string]bool),
+		closing: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -158,8 +161,10 @@ func (s *Server) Start() error {
 }
 
 // Shutdown stops accepting connections and waits until every in-flight
-// request has been answered or ctx is done.
+// request has been answered or ctx is done. Requests held by a stall
+// fault without end are let go at once; other delays run out.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { close(s.closing) })
 	if s.srv == nil {
 		return nil
 	}

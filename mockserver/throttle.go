@@ -101,7 +101,8 @@ func retryAfterValue(style string, secs int64, exact time.Duration,
 // setRateHeaders writes the X-RateLimit headers of d, with the reset as
 // Unix seconds rounded up, and the IETF ones when asked. A rule that is
 // off writes none.
-func setRateHeaders(h http.Header, d decision, now time.Time, t Throttle) {
+func setRateHeaders(h http.Header, d decision, now time.Time,
+	window time.Duration, t Throttle) {
 	if d.limit == 0 {
 		return
 	}
@@ -114,8 +115,18 @@ func setRateHeaders(h http.Header, d decision, now time.Time, t Throttle) {
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.remaining))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(secs, 10))
 	if t.IETFHeaders {
-		h.Set("RateLimit-Policy", `"default";q=`+strconv.Itoa(d.limit))
+		h.Set("RateLimit-Policy", `"default";q=`+strconv.Itoa(d.limit)+
+			";w="+strconv.FormatInt(retryAfterSeconds(window), 10))
 		h.Set("RateLimit", `"default";r=`+strconv.Itoa(d.remaining)+
 			";t="+strconv.FormatInt(retryAfterSeconds(d.reset), 10))
 	}
+}
+
+// window returns the window of the primary rule of a key or of an IP,
+// for RateLimit-Policy.
+func (p *Profile) window(keyed bool) time.Duration {
+	if keyed {
+		return p.RateLimit.Window
+	}
+	return p.PublicRateLimit.Window
 }

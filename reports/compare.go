@@ -28,6 +28,15 @@ func DefaultTolerances() Tolerances {
 // ComparedPercentiles are the latency percentiles Compare reports.
 var ComparedPercentiles = []float64{50, 90, 99}
 
+// MinTailValues is how many values each run must have above a percentile
+// for Compare to gate on it; below that the delta is shown with a note.
+const MinTailValues = 20
+
+// MinSeriesSeconds is how many whole seconds, besides the first and the
+// last, each stage needs for Compare to judge goodput by its per-second
+// series; shorter stages are judged by their whole count.
+const MinSeriesSeconds = 10
+
 // Delta is the change of one metric of one stage from base to new, with a
 // confidence interval [Low, High] of New - Base.
 type Delta struct {
@@ -69,21 +78,36 @@ func (c *Comparison) Regressed() bool {
 //     statistics (the ranks n·q ± z·√(n·q·(1−q)), read off the
 //     histogram), each at a Bonferroni-adjusted level so the interval of
 //     the difference, [newLow − baseHigh, newHigh − baseLow], holds at
-//     Confidence. Beside it, a Mann-Whitney U test over the histogram
-//     buckets (ties within a bucket counted as half) gives the p-value of
-//     a shift of the whole distribution.
-//   - Goodput: the mean of the per-second ok counts, first and last
-//     (partial) seconds left out, with a moving-block bootstrap interval
-//     of the difference of means (blocks of ∛n seconds, 2,000 resamples,
-//     fixed seed, so a comparison is reproducible).
+//     Confidence. A percentile is gated only when each run has at least
+//     MinTailValues values above it (p99 needs 2,000 values): tail
+//     values come in clusters, since one pause of the client, the server
+//     or the machine delays every request in flight at once, and an
+//     interval that counts a handful of them as independent draws is
+//     too narrow. Beside it, a Mann-Whitney U test over the histogram
+//     buckets (ties within a bucket counted as half) gives the p-value
+//     of a shift of the whole distribution; it is shown, not gated on,
+//     since it treats every request as independent and calls a shift of
+//     a few percent between two honest runs significant.
+//   - Goodput, when both stages have at least MinSeriesSeconds whole
+//     seconds besides their first and last (partial) ones: the mean of
+//     those per-second ok counts, with a moving-block bootstrap interval
+//     of the difference of means (blocks of ∛n seconds, 2,000
+//     resamples, fixed seed, so a comparison is reproducible). A shorter
+//     stage has too few seconds for that, and a mean of partial seconds
+//     says little, so its goodput is ok operations over the stage's
+//     duration, with the interval of a Poisson count: the variance of
+//     k ok operations in time T taken as k/T². Completions that a
+//     bounded pool of workers paces are more regular than Poisson, so
+//     this interval errs on the wide side.
 //   - Failure rate (operations ending other than ok or denied): the
 //     difference of two proportions with a normal-approximation interval.
 //
 // A delta is a regression when it is worse than its tolerance and its
 // interval excludes zero on the worse side: both large and not chance.
-// Requests within a run are not independent, so the intervals are on the
-// narrow side; the tolerances absorb what they miss. A stage of base that
-// next lacks is a regression.
+// Requests within a run are not independent, and two honest runs differ
+// by more than sampling (a busy machine shifts a whole run), so the
+// intervals are on the narrow side; the tolerances absorb what they
+// miss. A stage of base that next lacks is a regression.
 func Compare(base, next *Run, tol Tolerances) (*Comparison, error) {
 	if tol.Confidence <= 0 || tol.Confidence >= 1 {
 		return nil, fmt.Errorf("compare: confidence %v is not in (0, 1)",
@@ -124,7 +148,7 @@ func compareStage(b, n *Stage, tol Tolerances) []Delta {
 			out = append(out, d)
 		}
 	}
-	g := compareGoodput(b.Series.Goodput, n.Series.Goodput, tol)
+	g := compareGoodput(b, n, tol)
 	g.Stage = b.Name
 	f := compareFailures(b, n, tol)
 	f.Stage = b.Name
@@ -162,8 +186,19 @@ func compareQuantile(lb, ln *Latency, q float64, tol Tolerances) Delta {
 	d.Base, d.New, d.Diff = b, n, n-b
 	d.Low, d.High = nlo-bhi, nhi-blo
 	d.Rel = rel(d.Diff, b)
+	if tail := min(tailCount(lb, q), tailCount(ln, q)); tail < MinTailValues {
+		d.Note = fmt.Sprintf("not gated: %d values above p(%g), want %d",
+			tail, q, MinTailValues)
+		return d
+	}
 	d.Regression = d.Rel > tol.Latency && d.Low > 0
 	return d
+}
+
+// tailCount returns how many of l's values lie above percentile q, as
+// the rank arithmetic of quantileCI counts them.
+func tailCount(l *Latency, q float64) int64 {
+	return int64(math.Floor(float64(l.Count()) * (1 - q/100)))
 }
 
 func rel(diff, base float64) float64 {
@@ -230,23 +265,41 @@ const (
 	bootstrapSeed      = 0x61697261 // "aira"
 )
 
-func compareGoodput(base, next []int64, tol Tolerances) Delta {
+// compareGoodput compares ok operations per second, by the per-second
+// series when both stages are long enough and by whole counts otherwise.
+func compareGoodput(b, n *Stage, tol Tolerances) Delta {
+	sb, sn := steady(b.Series.Goodput), steady(n.Series.Goodput)
+	if len(sb) >= MinSeriesSeconds && len(sn) >= MinSeriesSeconds {
+		return seriesGoodput(sb, sn, tol)
+	}
+	return countGoodput(b, n, tol)
+}
+
+func seriesGoodput(b, n []float64, tol Tolerances) Delta {
 	d := Delta{Metric: "goodput", Unit: "/s", P: -1,
 		Method: "moving-block bootstrap of per-second means"}
-	b, n := steady(base), steady(next)
-	if len(b) == 0 || len(n) == 0 {
+	d.Base, d.New = mean(b), mean(n)
+	d.Diff, d.Rel = d.New-d.Base, rel(d.New-d.Base, d.Base)
+	d.Low, d.High = bootstrapDiff(b, n, tol.Confidence)
+	d.Regression = d.Rel < -tol.Throughput && d.High < 0
+	return d
+}
+
+// countGoodput compares ok operations over each stage's duration, with
+// a Poisson interval of each count.
+func countGoodput(b, n *Stage, tol Tolerances) Delta {
+	d := Delta{Metric: "goodput", Unit: "/s", P: -1,
+		Method: "ok count over duration, Poisson interval"}
+	if b.Duration <= 0 || n.Duration <= 0 {
 		d.Note = "no data"
 		return d
 	}
-	d.Base, d.New = mean(b), mean(n)
+	d.Base, d.New = b.Goodput(), n.Goodput()
 	d.Diff, d.Rel = d.New-d.Base, rel(d.New-d.Base, d.Base)
-	d.Low, d.High = d.Diff, d.Diff
-	if len(b) < 3 || len(n) < 3 {
-		d.Note = "under 3 seconds: no interval"
-		d.Regression = d.Rel < -tol.Throughput
-		return d
-	}
-	d.Low, d.High = bootstrapDiff(b, n, tol.Confidence)
+	vb := float64(b.Outcomes[OK]) / (b.Duration.Seconds() * b.Duration.Seconds())
+	vn := float64(n.Outcomes[OK]) / (n.Duration.Seconds() * n.Duration.Seconds())
+	half := zFor(tol.Confidence) * math.Sqrt(vb+vn)
+	d.Low, d.High = d.Diff-half, d.Diff+half
 	d.Regression = d.Rel < -tol.Throughput && d.High < 0
 	return d
 }

@@ -228,6 +228,10 @@ type Stage struct {
 	// NewConnections counts connections the client opened during the
 	// stage; a pool sized to the concurrency keeps it near that size.
 	NewConnections int64
+	// TargetRate is the open model's planned mean rate per second over
+	// the stage (the whole schedule's, even in a shard); 0 for the closed
+	// models.
+	TargetRate float64
 	// Offline holds the offline queue's account, for stages that ran
 	// through one; nil otherwise.
 	Offline *Offline
@@ -327,4 +331,10 @@ type Run struct {
 	// Warnings are plain-words notes about the run as a whole, such as
 	// merged inputs that did not overlap in time. Reports show them.
 	Warnings []string
+
+	// ShardIndex and ShardCount name the shard this result is, when the
+	// run was one shard of several (ShardCount > 1); a merge of a whole
+	// shard set has ShardCount 0.
+	ShardIndex int
+	ShardCount int
 }

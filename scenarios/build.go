@@ -49,7 +49,25 @@ func (c *checker) build(f *File) *Scenario {
 	}
 	s.MaxRate = f.Target.MaxRate
 	s.Thresholds = c.thresholds(f)
+	if len(c.errs) == 0 {
+		c.runnable(&s.Plan)
+	}
 	return s
+}
+
+// runnable asks the load generator whether it can run what the checks
+// of the file let through, so that a file that validates never fails at
+// the start of a run; a refusal here is a gap in the checks above.
+func (c *checker) runnable(p *loadgen.Plan) {
+	for i := range p.Stages {
+		if err := p.Stages[i].Validate(); err != nil {
+			c.at(fmt.Sprintf("stages[%d]", i), "the load generator "+
+				"refuses this stage: %v", err)
+		}
+	}
+	if err := p.Validate(); err != nil && len(c.errs) == 0 {
+		c.at("stages", "the load generator refuses this plan: %v", err)
+	}
 }
 
 func (c *checker) target(f *File, s *Scenario) {

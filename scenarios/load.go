@@ -140,21 +140,42 @@ func decodeText(file string, data []byte) ([]byte, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		data = data[3:]
+	case bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF}),
+		bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0, 0}):
+		return nil, &Error{File: file, Line: 1, Col: 1,
+			Msg: "the file is UTF-32; save it as UTF-8"}
 	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}),
 		bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
 		return nil, &Error{File: file, Line: 1, Col: 1,
 			Msg: "the file is UTF-16; save it as UTF-8"}
 	}
-	if !utf8.Valid(data) {
-		return nil, &Error{File: file, Line: 1, Col: 1,
-			Msg: "the file is not valid UTF-8"}
-	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		line := bytes.Count(data[:i], []byte("\n")) + 1
-		return nil, &Error{File: file, Line: line, Col: 1,
+		return nil, &Error{File: file, Line: lineOf(data, i), Col: 1,
 			Msg: "the file holds a NUL byte; is it UTF-16 or binary?"}
 	}
+	if !utf8.Valid(data) {
+		i := invalidUTF8(data)
+		return nil, &Error{File: file, Line: lineOf(data, i), Col: 1,
+			Msg: "the file is not valid UTF-8; save it as UTF-8"}
+	}
 	return data, nil
+}
+
+// lineOf returns the 1-based line of byte offset i.
+func lineOf(data []byte, i int) int {
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
+// invalidUTF8 returns the offset of the first byte that is not UTF-8.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
 }
 
 // yamlError is what go-yaml's errors have in common.
@@ -169,21 +190,31 @@ var yamlPlace = regexp.MustCompile(`\[(\d+):(\d+)\]`)
 // fromYAML turns a go-yaml error into an Error with a position; one
 // without a position of its own is placed at the file's start.
 func fromYAML(file string, err error) *Error {
-	e := &Error{File: file, Msg: err.Error(), Line: 1, Col: 1}
+	e := &Error{File: file, Line: 1, Col: 1}
+	msg := err.Error()
 	var ye yamlError
 	if errors.As(err, &ye) {
-		e.Msg = ye.GetMessage()
+		msg = ye.GetMessage()
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
-			return e
 		}
-	}
-	if m := yamlPlace.FindStringSubmatch(e.Msg); m != nil {
+	} else if m := yamlPlace.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Col, _ = strconv.Atoi(m[2])
+		msg = strings.TrimSpace(strings.TrimPrefix(msg, m[0]))
 	}
+	msg, _, _ = strings.Cut(msg, "\n")
+	e.Msg = hintYAML(msg)
 	e.Line, e.Col = max(e.Line, 1), max(e.Col, 1)
 	return e
+}
+
+// hintYAML adds a hint to a go-yaml message that names a likely cause.
+func hintYAML(msg string) string {
+	if strings.Contains(msg, "'\t'") {
+		return msg + " (YAML indents with spaces, not tabs)"
+	}
+	return msg
 }
 
 // safely runs a call into the YAML library and turns a panic of the
@@ -212,7 +243,11 @@ func parse(file string, data []byte) (ast.Node, error) {
 	case len(docs) > 1:
 		e := &Error{File: file, Line: 1, Col: 1, Msg: "want one YAML " +
 			"document; this file holds more (remove the second ---)"}
-		if tk := docs[1].GetToken(); tk != nil && tk.Position != nil {
+		tk := docs[1].Start
+		if tk == nil {
+			tk = docs[1].GetToken()
+		}
+		if tk != nil && tk.Position != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
 		}
 		return nil, Errors{e}

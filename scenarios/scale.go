@@ -21,13 +21,8 @@ func (s *Scenario) Scale(f float64) error {
 			l.Items = max(1, int(math.Round(float64(l.Items)*f)))
 		}
 		l.Duration = scaleDuration(l.Duration, f)
-		if len(l.Ramp) == 0 {
-			continue
-		}
-		l.Duration = 0
 		for j := range l.Ramp {
 			l.Ramp[j].Duration = scaleDuration(l.Ramp[j].Duration, f)
-			l.Duration += l.Ramp[j].Duration
 		}
 	}
 	return nil

@@ -167,6 +167,11 @@ func (c *checker) stageOffline(path string, st *StageSpec,
 			"to gather, and the flushers set the concurrency; use "+
 			"semaphore, chunked or an arrival-rate executor", from)
 	}
+	if st.Executor == "constant-vus" {
+		c.atKey(from, "offline mode needs a batch of items or an "+
+			"arrival rate; constant-vus workers would enqueue as fast "+
+			"as the queue takes them")
+	}
 	return c.offline(from, spec)
 }
 

@@ -4,6 +4,8 @@
 // Usage:
 //
 //	airabench run [flags] SCENARIO     run a scenario file or a shipped one
+//	airabench report RESULT...         re-render and merge results
+//	airabench compare BASE NEW         compare two results
 //	airabench validate FILE...         check scenario files
 //	airabench scenarios                list the shipped scenarios
 //	airabench mock [flags]             serve the mock on loopback
@@ -46,6 +48,8 @@ const usage = `airabench load-tests the Aira API, or its bundled mock.
 
 Usage:
   airabench run [flags] SCENARIO     run a scenario (a file, or a shipped name)
+  airabench report RESULT...         re-render results, merge shards
+  airabench compare BASE NEW         compare two results; exit 99 on regression
   airabench validate FILE...         check scenario files; exit 0 or 2
   airabench scenarios                list the shipped scenarios
   airabench mock [flags]             serve the mock on loopback
@@ -73,6 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
 	case "scenarios":

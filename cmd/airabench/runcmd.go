@@ -28,10 +28,15 @@ Writes summary.json and plots to the output folder and prints a summary.
 Ctrl-C stops sending, lets in-flight requests finish, and still writes the
 report; a second Ctrl-C exits at once.
 
+Exit codes: 0 pass, 1 runtime error or interrupted, 2 invalid scenario or
+usage, 99 a threshold failed or the run regressed against --baseline.
+
 Examples:
   airabench run semaphore-batch
-  airabench run --out out/ci --quiet scenarios/ci-gate.yaml
+  airabench run --out out/ci --quiet --summary-md summary.md ci-gate
+  airabench run --baseline out/main/summary.json ci-gate
   airabench run --scale 0.1 semaphore-batch
+  airabench run --shard 2/4 --start-at 2026-12-03T18:00:00Z migration-capacity
 
 Flags:
 `
@@ -45,6 +50,10 @@ type runFlags struct {
 	scale       float64
 	seed        int64
 	grace       time.Duration
+	summaryMD   string
+	baseline    string
+	shard       string
+	startAt     string
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -63,6 +72,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		"seed of the mock and the client's jitter (default: the scenario's)")
 	fs.DurationVar(&f.grace, "grace", loadgen.DefaultGrace,
 		"how long in-flight requests may finish after Ctrl-C")
+	fs.StringVar(&f.summaryMD, "summary-md", "",
+		"also write a markdown summary to this file (for CI job summaries)")
+	fs.StringVar(&f.baseline, "baseline", "",
+		"compare with this earlier summary.json (or its folder); exit 99 "+
+			"on a regression")
+	fs.StringVar(&f.shard, "shard", "",
+		"run shard i/N of the scenario (i from 0), for a sharded run")
+	fs.StringVar(&f.startAt, "start-at", "",
+		"wait until this RFC 3339 time before starting, so shards start "+
+			"together")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -84,24 +103,84 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "airabench run: --scale: %v\n", err)
 		return exitUsage
 	}
+	sh, err := applyShard(sc, f.shard)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: --shard: %v\n", err)
+		return exitUsage
+	}
 	if f.out == "" {
 		f.out = filepath.Join("out", reports.FileSafe(sc.Name))
+		if sh.Count > 1 {
+			f.out = filepath.Join(f.out, fmt.Sprintf("shard-%d-of-%d",
+				sh.Index, sh.Count))
+		}
 	}
-	return runScenario(sc, f, stdout, stderr)
+	return runScenario(sc, f, sh, stdout, stderr)
+}
+
+// applyShard narrows the scenario's plan to shard "i/N" of it.
+func applyShard(sc *scenarios.Scenario, spec string) (loadgen.Shard, error) {
+	if spec == "" {
+		return loadgen.Shard{}, nil
+	}
+	var sh loadgen.Shard
+	if _, err := fmt.Sscanf(spec, "%d/%d", &sh.Index, &sh.Count); err != nil ||
+		fmt.Sprintf("%d/%d", sh.Index, sh.Count) != spec {
+		return sh, fmt.Errorf("%q is not i/N, such as 0/4", spec)
+	}
+	p, err := sc.Plan.Shard(sh.Index, sh.Count)
+	if err != nil {
+		return sh, err
+	}
+	sc.Plan = p
+	return sh, nil
+}
+
+// waitUntil sleeps until the RFC 3339 time t, or until ctx is done.
+func waitUntil(ctx context.Context, t string, stdout io.Writer) error {
+	if t == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, t)
+	if err != nil {
+		return fmt.Errorf("--start-at: %q is not an RFC 3339 time", t)
+	}
+	d := time.Until(at)
+	if d <= 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "waiting %v until %s\n", d.Round(time.Second), t)
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // runScenario runs a checked scenario and writes its report.
-func runScenario(sc *scenarios.Scenario, f runFlags, stdout,
-	stderr io.Writer) int {
+func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
+	stdout, stderr io.Writer) int {
 	ctx, stop := interruptible(stderr)
 	defer stop()
 
-	target, seed, closeTarget, err := openTarget(sc, f.seed)
+	base, err := loadBaseline(f.baseline)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: --baseline: %v\n", err)
+		return exitUsage
+	}
+	target, seed, closeTarget, err := openTarget(sc, f.seed, sh)
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench run: %v\n", err)
 		return exitUsage
 	}
 	defer closeTarget()
+	if err := waitUntil(ctx, f.startAt, stdout); err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitUsage
+	}
 
 	opts := loadgen.Options{Seed: uint64(seed), Grace: f.grace}
 	if !f.quiet {
@@ -118,34 +197,26 @@ func runScenario(sc *scenarios.Scenario, f runFlags, stdout,
 	res.Description = sc.Description
 	res.Version = toolVersion()
 	res.Target = describe(sc)
+	res.ShardIndex, res.ShardCount = sh.Index, sh.Count
 	if sc.Mock != nil {
 		res.MockProfile, res.MockSeed = sc.Mock.ProfileName, seed
 	}
-
-	if err := reports.WriteText(stdout, res, reports.TextOptions{
-		Percentiles: f.percentiles}); err != nil {
-		fmt.Fprintf(stderr, "airabench run: %v\n", err)
-		return exitRuntime
-	}
-	paths, err := reports.WriteDir(f.out, res, reports.DirOptions{
-		NoPlots: f.noPlots})
-	if err != nil {
-		fmt.Fprintf(stderr, "airabench run: %v\n", err)
-		return exitRuntime
-	}
-	fmt.Fprintf(stdout, "\nwrote %d files to %s\n", len(paths), f.out)
+	code := report(res, sc.Thresholds, base, reportFlags{out: f.out,
+		percentiles: f.percentiles, noPlots: f.noPlots,
+		summaryMD: f.summaryMD}, stdout, stderr)
 	if res.Interrupted {
 		fmt.Fprintln(stderr, "airabench run: interrupted; the report "+
 			"covers what ran")
 		return exitRuntime
 	}
-	return exitOK
+	return code
 }
 
 // openTarget starts the mock for a mock scenario, or reads the API key
-// for a URL. The key is never printed.
-func openTarget(sc *scenarios.Scenario, seed int64) (loadgen.Target,
-	int64, func(), error) {
+// for a URL. The key is never printed. Each shard's mock gets its own
+// seed, so shards do not repeat each other's choices.
+func openTarget(sc *scenarios.Scenario, seed int64,
+	sh loadgen.Shard) (loadgen.Target, int64, func(), error) {
 	if sc.Mock == nil {
 		key := os.Getenv("AIRA_API_KEY")
 		if key == "" {
@@ -158,6 +229,7 @@ func openTarget(sc *scenarios.Scenario, seed int64) (loadgen.Target,
 	if seed == 0 {
 		seed = sc.Mock.Seed
 	}
+	seed += int64(sh.Index)
 	srv, err := mockserver.New(mockserver.Config{
 		Profile: sc.Mock.Profile, Seed: seed})
 	if err != nil {

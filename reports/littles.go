@@ -1,0 +1,152 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// LittlesLaw sets what Little's law predicts beside what a sweep
+// measured. The law says that operations in flight equal their rate
+// times the time each one is in flight, so the semaphore that just
+// reaches an allowed rate is that rate times the unloaded latency.
+type LittlesLaw struct {
+	// Rate is the allowed rate in operations per second, and RateSource
+	// says where it comes from: a rate limit times the keys, or, when
+	// no limit is known, the best goodput measured.
+	Rate       float64 `json:"allowed_per_s"`
+	RateSource string  `json:"allowed_from"`
+	// Unloaded is the time an operation holds its permit at the lowest
+	// level, in ms: concurrency over throughput there.
+	Unloaded float64 `json:"unloaded_ms"`
+	// Predicted is Rate times Unloaded: the operations in flight that
+	// just reach the rate.
+	Predicted float64 `json:"predicted_concurrency"`
+	// Measured is the recommended concurrency, 0 when there is none;
+	// MeasuredGoodput is its goodput and MeasuredTime the time an
+	// operation held its permit there, in ms.
+	Measured        int     `json:"measured_concurrency"`
+	MeasuredGoodput float64 `json:"measured_goodput_per_s"`
+	MeasuredTime    float64 `json:"measured_in_flight_ms"`
+	// Why says in words why the measurement and the prediction differ.
+	Why string `json:"why"`
+}
+
+// Explain applies Little's law to a sweep. levels are in ascending
+// concurrency and rec is their recommendation; rate is the allowed rate
+// in operations per second, or 0 when unknown, in which case the best
+// goodput measured stands for it.
+func Explain(levels []TuneLevel, rec Recommendation, rate float64,
+	source string) LittlesLaw {
+	if rate <= 0 {
+		rate, source = rec.Best, "the best goodput measured (no rate "+
+			"limit known)"
+	}
+	x := LittlesLaw{Rate: rate, RateSource: source}
+	if len(levels) == 0 {
+		x.Why = "No level ran, so there is nothing to compare."
+		return x
+	}
+	x.Unloaded = levels[0].InFlightTime()
+	x.Predicted = rate * x.Unloaded / 1000
+	if !rec.Found {
+		x.Why = "No level met the limits, so no measurement stands " +
+			"beside the prediction."
+		return x
+	}
+	r := levels[rec.Index]
+	x.Measured, x.MeasuredGoodput = r.Concurrency, r.Goodput
+	x.MeasuredTime = r.InFlightTime()
+	x.Why = x.why(levels, rec)
+	return x
+}
+
+// why builds the sentence that explains the gap.
+func (x *LittlesLaw) why(levels []TuneLevel, rec Recommendation) string {
+	r := levels[rec.Index]
+	var parts []string
+	if s := x.belowLimit(rec); s != "" {
+		parts = append(parts, s)
+	}
+	if s := x.coarse(levels, r); s != "" {
+		parts = append(parts, s)
+	}
+	if s := x.under(r, rec); s != "" {
+		parts = append(parts, s)
+	}
+	if s := x.retryWaits(r); s != "" {
+		parts = append(parts, s)
+	}
+	if s := x.slower(r); s != "" {
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("They agree: %d in flight against %.1f "+
+			"predicted, with no retry waits or queueing worth naming.",
+			r.Concurrency, x.Predicted)
+	}
+	return "They differ because " + strings.Join(parts, "; and ") + "."
+}
+
+// belowLimit notes a ceiling that something other than the allowed rate
+// sets.
+func (x *LittlesLaw) belowLimit(rec Recommendation) string {
+	if rec.Best >= 0.9*x.Rate {
+		return ""
+	}
+	return fmt.Sprintf("the best goodput, %.1f/s, stays below the "+
+		"allowed %.1f/s, so something else binds first (the server's "+
+		"capacity or the client), and the rate-based prediction is too "+
+		"high", rec.Best, x.Rate)
+}
+
+// coarse notes a knee that lies between two levels tried.
+func (x *LittlesLaw) coarse(levels []TuneLevel, r TuneLevel) string {
+	below := 0
+	for _, l := range levels {
+		if l.Concurrency < r.Concurrency {
+			below = max(below, l.Concurrency)
+		}
+	}
+	need := int(math.Ceil(x.Predicted - 1e-9))
+	if below == 0 || r.Concurrency-below < 2 || r.Concurrency <= need {
+		return ""
+	}
+	return fmt.Sprintf("the sweep jumped from %d to %d in flight, and "+
+		"the knee lies between them (--refine, or finer --levels, "+
+		"narrows it)", below, r.Concurrency)
+}
+
+// under notes a recommendation below the prediction.
+func (x *LittlesLaw) under(r TuneLevel, rec Recommendation) string {
+	if float64(r.Concurrency) >= x.Predicted-0.5 || rec.Best <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("at %d in flight goodput already reaches %.0f%% "+
+		"of the best, which the criteria count as enough", r.Concurrency,
+		100*r.Goodput/rec.Best)
+}
+
+// retryWaits notes time spent waiting before retries.
+func (x *LittlesLaw) retryWaits(r TuneLevel) string {
+	t := r.InFlightTime()
+	if r.RetryWait <= 0 || r.RetryWait < 0.05*t {
+		return ""
+	}
+	return fmt.Sprintf("at %d in flight an operation waited %s on "+
+		"average for Retry-After or backoff before its retries "+
+		"(%.2f retries per operation), holding its permit while it "+
+		"waited", r.Concurrency, fmtMillis(r.RetryWait), r.RetriesPerOp)
+}
+
+// slower notes attempts that took longer than unloaded ones: requests
+// queueing in the server, or on the client, before being served.
+func (x *LittlesLaw) slower(r TuneLevel) string {
+	extra := r.InFlightTime() - r.RetryWait - x.Unloaded
+	if extra < 1 || extra < 0.1*x.Unloaded {
+		return ""
+	}
+	return fmt.Sprintf("each operation spent %s longer in flight than "+
+		"unloaded, besides retry waits: requests queued in the server "+
+		"(or the client) before being served", fmtMillis(extra))
+}
