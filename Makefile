@@ -6,7 +6,7 @@ GO        ?= go
 BIN       := bin/airabench
 SCENARIO  ?= semaphore-batch
 BENCHTIME ?= 1s
-BENCHCOUNT ?= 6
+BENCHCOUNT ?= 5
 
 .PHONY: all build run test test-short bench fuzz vet clean
 
@@ -33,7 +33,9 @@ race:
 bench:
 	mkdir -p out
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) \
-		-count $(BENCHCOUNT) . | tee out/bench.txt
+		-count $(BENCHCOUNT) . ./loadgen 2>/dev/null | tee out/bench.txt
+	@echo
+	$(GO) run ./internal/benchtable < out/bench.txt
 
 clean:
 	rm -rf bin out

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/airabench/airabench/loadgen"
@@ -15,18 +16,34 @@ import (
 	"github.com/airabench/airabench/reports"
 )
 
-// sweepMock starts a mock with the given profile and keys, reset before
-// each level so that no level inherits the last one's rate-limit state.
+// sweepMock builds a mock with the given profile and keys, unstarted:
+// its handler serves requests in-process, so inside a synctest bubble
+// its latencies, rate limits and the client's waits all run on the
+// bubble's clock, exact and instant. The mock is reset before each
+// level, so no level inherits the last one's rate-limit state.
 func sweepMock(t *testing.T, p mockserver.Profile,
-	keys []string) (*mockserver.Server, func(context.Context) error) {
+	keys []string) (http.RoundTripper, func(context.Context) error) {
 	t.Helper()
-	srv, err := mockserver.New(mockserver.Config{Profile: p, Seed: 7,
-		Keys: keys})
+	srv, err := mockserver.NewUnstarted(mockserver.Config{Profile: p,
+		Seed: 7, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	return srv, func(context.Context) error { srv.Reset(); return nil }
+	settle := func(context.Context) error { srv.Reset(); return nil }
+	return inProcess{srv.Handler()}, settle
+}
+
+// inProcess is a transport that serves each request with a handler, in
+// the caller's goroutine.
+type inProcess struct{ h http.Handler }
+
+func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	w := httptest.NewRecorder()
+	p.h.ServeHTTP(w, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	return w.Result(), nil
 }
 
 // limitedProfile is the issue's known answer: 100 requests a second per
@@ -40,21 +57,25 @@ func limitedProfile() mockserver.Profile {
 }
 
 // capacityProfile has no rate limit and workers serving authorize in a
-// fixed 40 ms each.
+// fixed 100 ms each, long beside a loopback round trip, so the level at
+// the worker count already keeps every worker busy.
 func capacityProfile(workers int) mockserver.Profile {
 	return mockserver.Profile{Capacity: mockserver.Capacity{
 		Workers: workers, ServiceTime: mockserver.Latency{
 			Authorize: mockserver.Dist{Dist: "fixed",
-				Value: 40 * time.Millisecond}}}}
+				Value: 100 * time.Millisecond}}}}
 }
 
-// honouring is the guide's manual loop: wait what Retry-After says.
-var honouring = loadgen.RetryPolicy{MaxRetries: 5, Base: time.Second,
-	RetryAfter: true}
+// backingOff retries with exponential backoff and full jitter from
+// 100 ms and does not wait the whole second that the sliding log's
+// Retry-After rounds up to, so goodput holds at the limit past the knee
+// and the knee shows where the issue puts it.
+var backingOff = loadgen.RetryPolicy{MaxRetries: 10,
+	Base: 100 * time.Millisecond, Factor: 2, Jitter: loadgen.FullJitter}
 
 func authorizePlan() loadgen.Plan {
 	return loadgen.Plan{Name: "tune", Stages: []loadgen.Stage{{
-		Name: "auth", Flow: loadgen.FlowAuthorize, Retry: honouring,
+		Name: "auth", Flow: loadgen.FlowAuthorize, Retry: backingOff,
 		Body: loadgen.DefaultBody,
 		Load: loadgen.Load{Model: loadgen.Closed, Concurrency: 1,
 			Items: 1},
@@ -69,41 +90,145 @@ func testKeys(n int) []string {
 	return keys
 }
 
-// sweepKnown sweeps the authorize plan against a profile and returns
-// the levels and the default recommendation.
-func sweepKnown(t *testing.T, p mockserver.Profile, keys int,
-	levels []int, d time.Duration) ([]reports.TuneLevel,
+// defaults are airabench tune's default criteria.
+var defaults = reports.Criteria{Share: 0.95, MaxThrottled: 1}
+
+// known is a sweep whose answer is known.
+type known struct {
+	profile  mockserver.Profile
+	keys     int
+	levels   []int
+	duration time.Duration
+	refine   bool
+	rate     float64 // allowed rate for the refinement's prediction
+}
+
+// sweep runs k against the in-process mock and returns the levels, the
+// skipped ones and the recommendation under the default criteria.
+func (k known) sweep(t *testing.T) ([]reports.TuneLevel, []int,
 	reports.Recommendation) {
 	t.Helper()
-	ks := testKeys(keys)
-	srv, settle := sweepMock(t, p, ks)
+	ks := testKeys(k.keys)
+	tr, settle := sweepMock(t, k.profile, ks)
+	o := loadgen.SweepOptions{Levels: k.levels, Duration: k.duration,
+		Keys: ks, Settle: settle}
+	if k.refine {
+		o.Refine = func(done []reports.TuneLevel) (int, bool) {
+			return reports.Refinement(done, defaults, k.rate)
+		}
+	}
 	res, err := loadgen.Sweep(t.Context(), authorizePlan(), 0,
-		loadgen.Target{BaseURL: srv.URL, APIKey: ks[0]},
-		loadgen.SweepOptions{Levels: levels, Duration: d, Keys: ks,
-			Settle: settle})
+		loadgen.Target{BaseURL: "http://mock", APIKey: ks[0],
+			Transport: tr}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := res.Summaries()
-	rec := reports.Recommend(sum, reports.Criteria{Share: 0.95,
-		MaxThrottled: 0.10})
+	rec := reports.Recommend(sum, defaults)
 	for _, l := range sum {
-		t.Logf("c=%-3d offered %6.1f goodput %6.1f throttled %5.1f%% "+
-			"retries/op %.2f p50 %6.1f p99 %7.1f in-flight %5.1f ms",
-			l.Concurrency, l.Offered, l.Goodput, 100*l.ThrottledShare,
-			l.RetriesPerOp, l.P50, l.P99, l.InFlightTime())
+		t.Logf("c=%-3d goodput %6.1f/s throttled %5.1f%% retries/op "+
+			"%.2f p50 %5.1f p99 %7.1f ms", l.Concurrency, l.Goodput,
+			100*l.ThrottledShare, l.RetriesPerOp, l.P50, l.P99)
 	}
-	t.Logf("skipped %v; recommended %d (best %.1f/s at %d)", res.Skipped,
+	t.Logf("skipped %v; recommended %d; best %.1f/s at %d", res.Skipped,
 		rec.Concurrency, rec.Best, rec.BestConcurrency)
-	return sum, rec
+	return sum, res.Skipped, rec
 }
 
+// TestSweepRateLimitKnee is the issue's known answer: one key limited
+// to 100/s with a fixed 50 ms latency saturates near 100/s from about 5
+// in flight, and the refined recommendation lands between 5 and 8.
+// Two keys double the saturation rate and, on the same doubling levels,
+// the recommendation.
 func TestSweepRateLimitKnee(t *testing.T) {
 	t.Parallel()
 	levels := []int{1, 2, 4, 8, 16, 32, 64}
-	one, rec1 := sweepKnown(t, limitedProfile(), 1, levels, 2*time.Second)
-	_ = one
-	_ = rec1
+	var one, two []reports.TuneLevel
+	var rec1, rec2 reports.Recommendation
+	synctest.Test(t, func(t *testing.T) {
+		one, _, rec1 = known{profile: limitedProfile(), keys: 1,
+			levels: levels, refine: true, duration: 4 * time.Second,
+			rate: 100}.sweep(t)
+		two, _, rec2 = known{profile: limitedProfile(), keys: 2,
+			levels: levels, duration: 4 * time.Second}.sweep(t)
+	})
+	// 5 in flight offer exactly the limit, so only the levels either
+	// side of 5 are held to a side of it.
+	checkSaturation(t, "one key", one, 6, 4, 95, 101)
+	if c := rec1.Concurrency; c < 5 || c > 8 {
+		t.Errorf("one key: recommended %d, want 5 to 8", c)
+	}
+	checkSaturation(t, "two keys", two, 16, 8, 190, 201)
+	unrefined := reports.Recommend(unrefine(one), defaults)
+	if rec2.Concurrency != 2*unrefined.Concurrency {
+		t.Errorf("recommended %d with two keys, %d with one on the same "+
+			"levels; want twice", rec2.Concurrency, unrefined.Concurrency)
+	}
+	if r := rec2.Best / rec1.Best; r < 1.9 || r > 2.1 {
+		t.Errorf("best goodput %.1f/s with two keys, %.1f/s with one: "+
+			"ratio %.2f, want about 2", rec2.Best, rec1.Best, r)
+	}
+}
+
+// unrefine keeps the doubling levels of a refined sweep.
+func unrefine(levels []reports.TuneLevel) []reports.TuneLevel {
+	var out []reports.TuneLevel
+	for _, l := range levels {
+		if l.Concurrency&(l.Concurrency-1) == 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// checkSaturation checks that every level from concurrency from on has
+// goodput within [lo, hi], and every level up to below stays under lo.
+func checkSaturation(t *testing.T, name string, levels []reports.TuneLevel,
+	from, below int, lo, hi float64) {
+	t.Helper()
+	for _, l := range levels {
+		switch {
+		case l.Concurrency >= from && (l.Goodput < lo || l.Goodput > hi):
+			t.Errorf("%s: goodput at %d is %.1f/s, want %.0f to %.0f",
+				name, l.Concurrency, l.Goodput, lo, hi)
+		case l.Concurrency <= below && l.Goodput >= lo:
+			t.Errorf("%s: goodput at %d is already %.1f/s, want under "+
+				"%.0f", name, l.Concurrency, l.Goodput, lo)
+		}
+	}
+}
+
+// TestSweepCapacityKnee: with no rate limit and a server of a few
+// workers, each busy a fixed 100 ms, the knee follows the worker count,
+// and the sweep skips what lies far past it.
+func TestSweepCapacityKnee(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		workers int
+		rate    float64 // workers / 100 ms
+		skipped []int
+	}{
+		{name: "4 workers", workers: 4, rate: 40, skipped: []int{16, 32, 64}},
+		{name: "8 workers", workers: 8, rate: 80, skipped: []int{32, 64}},
+	}
+	for _, tt := range tests {
+		synctest.Test(t, func(t *testing.T) {
+			levels, skipped, rec := known{profile: capacityProfile(
+				tt.workers), keys: 1, levels: []int{1, 2, 4, 8, 16, 32, 64},
+				duration: 4 * time.Second}.sweep(t)
+			if rec.Concurrency != tt.workers {
+				t.Errorf("%s: recommended %d, want the worker count %d",
+					tt.name, rec.Concurrency, tt.workers)
+			}
+			checkSaturation(t, tt.name, levels, tt.workers,
+				tt.workers/2, 0.95*tt.rate, tt.rate)
+			if !slices.Equal(skipped, tt.skipped) {
+				t.Errorf("%s: skipped %v, want %v", tt.name, skipped,
+					tt.skipped)
+			}
+		})
+	}
 }
 
 // TestRotateKeys checks that the pool spreads keyed requests evenly and

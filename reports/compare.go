@@ -371,20 +371,25 @@ func WriteComparison(w io.Writer, c *Comparison) error {
 		rows = append(rows, deltaRow(d))
 	}
 	writeTable(ew, table{head: head, rows: rows, noted: true, left: 2})
-	verdict := "no regression"
-	if c.Regressed() {
-		verdict = "REGRESSION"
-	}
-	ew.printf("%s (tolerances: latency +%s%%, goodput -%s%%, failure "+
-		"rate +%s points; %s%% intervals)\n", verdict,
-		fmtFloat(100*c.Tolerances.Latency, 0),
-		fmtFloat(100*c.Tolerances.Throughput, 0),
-		fmtFloat(100*c.Tolerances.FailureRate, 1),
-		fmtFloat(100*c.Tolerances.Confidence, 0))
+	ew.printf("%s\n", comparisonVerdict(c))
 	if ew.err != nil {
 		return fmt.Errorf("write comparison: %w", ew.err)
 	}
 	return nil
+}
+
+// comparisonVerdict returns the verdict line of c with its tolerances.
+func comparisonVerdict(c *Comparison) string {
+	verdict := "no regression"
+	if c.Regressed() {
+		verdict = "REGRESSION"
+	}
+	return fmt.Sprintf("%s (tolerances: latency +%s%%, goodput -%s%%, "+
+		"failure rate +%s points; %s%% intervals)", verdict,
+		fmtFloat(100*c.Tolerances.Latency, 0),
+		fmtFloat(100*c.Tolerances.Throughput, 0),
+		fmtFloat(100*c.Tolerances.FailureRate, 1),
+		fmtFloat(100*c.Tolerances.Confidence, 0))
 }
 
 func deltaRow(d Delta) []string {

@@ -32,12 +32,12 @@ func expRun(t *testing.T, p mockserver.Profile, load loadgen.Load) *reports.Run 
 
 func latProfile(scale float64) mockserver.Profile {
 	return mockserver.Profile{Latency: mockserver.Latency{Authorize: mockserver.Dist{
-		Dist: "lognormal", Median: time.Duration(scale * float64(4*time.Millisecond)), Sigma: 0.3}}}
+		Dist: "lognormal", Median: time.Duration(scale * float64(50*time.Millisecond)), Sigma: 0.3}}}
 }
 
 func capProfile(workers int) mockserver.Profile {
 	return mockserver.Profile{Capacity: mockserver.Capacity{Workers: workers,
-		ServiceTime: mockserver.Latency{Authorize: mockserver.Dist{Dist: "uniform", Min: 2 * time.Millisecond, Max: 4 * time.Millisecond}}}}
+		ServiceTime: mockserver.Latency{Authorize: mockserver.Dist{Dist: "uniform", Min: 30 * time.Millisecond, Max: 50 * time.Millisecond}}}}
 }
 
 func line(t *testing.T, name string, a, b *reports.Run) (string, bool) {
@@ -60,6 +60,7 @@ func line(t *testing.T, name string, a, b *reports.Run) (string, bool) {
 
 func family(t *testing.T, name string, n int, base, worse mockserver.Profile, load loadgen.Load) {
 	var runs []*reports.Run
+	expRun(t, base, load)
 	for range n {
 		runs = append(runs, expRun(t, base, load))
 	}
@@ -83,16 +84,19 @@ func family(t *testing.T, name string, n int, base, worse mockserver.Profile, lo
 }
 
 func TestGateExp(t *testing.T) {
+	if os.Getenv("GATEEXP") == "" {
+		t.Skip()
+	}
 	start := time.Now()
 	closed := loadgen.Load{Model: loadgen.Closed, Concurrency: 10, Items: 500}
 	open := loadgen.Load{Model: loadgen.Open, Rate: loadgen.Rate{Freq: 1000, Per: time.Second}, Duration: 500 * time.Millisecond}
-	_ = open
+	_, _ = open, closed
 	if os.Getenv("OPEN") != "" {
 		family(t, "lat-open", 6, latProfile(1), latProfile(1.2), open)
 		family(t, "cap-open", 6, capProfile(5), capProfile(4), open)
 	} else {
-		family(t, "lat", 6, latProfile(1), latProfile(1.2), closed)
-		family(t, "cap", 6, capProfile(5), capProfile(4), closed)
+		family(t, "lat", 6, latProfile(1), latProfile(1.2), loadgen.Load{Model: loadgen.Open, Rate: loadgen.Rate{Freq: 500, Per: time.Second}, Duration: 600 * time.Millisecond})
+		family(t, "cap", 6, capProfile(25), capProfile(20), loadgen.Load{Model: loadgen.Closed, Concurrency: 50, Items: 300})
 	}
 	fmt.Println("elapsed", time.Since(start))
 }

@@ -62,6 +62,8 @@ func closedStage() *Stage {
 	s.Retries = s.Attempts.Total() - s.Sent
 	s.RetryWait = 37*time.Second + 500*time.Millisecond
 	s.Held, s.SucceededEarlier, s.Capped, s.BudgetExhausted = 12, 3, 4, 5
+	s.TransportErrors = map[string]int64{"reset": 6, "timeout": 4}
+	s.NewConnections = 50
 	for i := range 2200 {
 		svc := time.Duration(5000+(i*37)%20000) * time.Microsecond
 		wait := time.Duration((i*13)%3000) * time.Microsecond
@@ -94,6 +96,8 @@ func openStage() *Stage {
 	s.Model = "open"
 	s.Start, s.Duration = t0.Add(11*time.Second), 5*time.Second
 	s.Intended, s.Sent, s.Dropped = 1000, 990, 10
+	s.TargetRate = 200
+	s.NewConnections = 12
 	s.Outcomes = Outcomes{OK: 985, Throttled: 5}
 	s.Attempts = s.Outcomes
 	s.EarlyRetries = 2

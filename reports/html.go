@@ -18,6 +18,9 @@ type HTMLOptions struct {
 	Thresholds []ThresholdResult
 	// NoPlots leaves the plots out, for a small file.
 	NoPlots bool
+	// Comparison, when not nil, is shown in a table of its own: each
+	// delta with its interval and verdict, then the overall verdict.
+	Comparison *Comparison
 }
 
 // WriteHTML writes report.html: one self-contained page with the run's
@@ -44,10 +47,42 @@ type htmlData struct {
 	Target     string
 	Version    string
 	Start      string
+	Shard      string
 	Warnings   []string
 	Stages     []htmlStage
 	Against    template.URL
 	Thresholds []htmlThreshold
+	Comparison *htmlComparison
+}
+
+// htmlComparison is a Comparison as report.html shows it.
+type htmlComparison struct {
+	Head    []string
+	Rows    []htmlDelta
+	Verdict string
+	Class   string // "pass" or "fail"
+}
+
+type htmlDelta struct {
+	Cells []string
+	Class string // "fail" for a regression, else ""
+}
+
+func htmlComparisonOf(c *Comparison) *htmlComparison {
+	hc := &htmlComparison{Head: []string{"stage", "metric", "base", "new",
+		"change", "interval", "p", "verdict", "note"},
+		Verdict: comparisonVerdict(c), Class: "pass"}
+	if c.Regressed() {
+		hc.Class = "fail"
+	}
+	for _, d := range c.Deltas {
+		row := htmlDelta{Cells: deltaRow(d)}
+		if d.Regression {
+			row.Class = "fail"
+		}
+		hc.Rows = append(hc.Rows, row)
+	}
+	return hc
 }
 
 type htmlStage struct {
@@ -91,12 +126,16 @@ type htmlThreshold struct {
 
 func htmlPage(r *Run, o HTMLOptions) (*htmlData, error) {
 	d := &htmlData{Title: orDash(r.Scenario), Target: describeTarget(r),
-		Version: orDash(r.Version), Warnings: runWarnings(r)}
+		Version: orDash(r.Version), Warnings: runWarnings(r),
+		Shard: describeShard(r)}
 	if !r.Start.IsZero() {
 		d.Start = r.Start.UTC().Format(time.RFC3339)
 	}
+	if o.Comparison != nil {
+		d.Comparison = htmlComparisonOf(o.Comparison)
+	}
 	for _, st := range r.Stages {
-		hs, err := htmlStageOf(st, o)
+		hs, err := htmlStageOf(st, shardShare(r), o)
 		if err != nil {
 			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
 		}
@@ -115,12 +154,13 @@ func htmlPage(r *Run, o HTMLOptions) (*htmlData, error) {
 	return d, nil
 }
 
-func htmlStageOf(st *Stage, o HTMLOptions) (htmlStage, error) {
+func htmlStageOf(st *Stage, share float64, o HTMLOptions) (htmlStage,
+	error) {
 	hs := htmlStage{Name: st.Name,
 		About: fmt.Sprintf("flow %s, %s, %s s", orDash(st.Flow),
 			describeModel(st), fmtFloat(st.Duration.Seconds(), 3)),
-		Warnings: StageWarnings(st)}
-	for _, t := range stageTables(st) {
+		Warnings: stageWarnings(st, share)}
+	for _, t := range stageTables(st, share) {
 		hs.Tables = append(hs.Tables, htmlTableOf(t))
 	}
 	if o.NoPlots {
@@ -200,7 +240,9 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 <body>
 <h1>airabench: {{.Title}}</h1>
 <p>Target {{.Target}}; airabench {{.Version}}{{with .Start}}; started {{.}}{{end}}.</p>
-{{range .Warnings}}<p class="warn">{{.}}</p>
+{{with .Shard}}<p>This is {{.}}.</p>
+{{end}}
+{{- range .Warnings}}<p class="warn">{{.}}</p>
 {{end}}
 {{- if .Thresholds}}
 <h2>Thresholds</h2>
@@ -211,6 +253,16 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 <td class="note">{{.Key}}</td>
 <td class="note"><code>{{.Expr}}</code></td>
 <td>{{.Measured}}</td>
+</tr>
+{{end}}</table>
+{{end}}
+{{- with .Comparison}}
+<h2>Baseline comparison</h2>
+<p class="{{.Class}}">{{.Verdict}}</p>
+<table>
+<tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr{{with .Class}} class="{{.}}"{{end}}>
+{{- range .Cells}}<td>{{.}}</td>{{end -}}
 </tr>
 {{end}}</table>
 {{end}}

@@ -30,6 +30,7 @@ type jsonRun struct {
 	Description   string      `json:"description"`
 	Target        string      `json:"target"`
 	Mock          *jsonMock   `json:"mock"`
+	Shard         *jsonShard  `json:"shard"`
 	Start         string      `json:"start"`
 	Interrupted   bool        `json:"interrupted"`
 	HistUnit      string      `json:"histogram_unit"`
@@ -40,6 +41,13 @@ type jsonRun struct {
 type jsonTool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+}
+
+// jsonShard names the shard a result is; null for a whole run or a
+// merge.
+type jsonShard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
 }
 
 type jsonMock struct {
@@ -59,6 +67,7 @@ type jsonStage struct {
 	Dropped        int64                  `json:"dropped"`
 	Outcomes       Outcomes               `json:"outcomes"`
 	Attempts       Outcomes               `json:"attempts"`
+	TransportErrs  map[string]int64       `json:"transport_errors"`
 	Retries        int64                  `json:"retries"`
 	RetryWaitS     float64                `json:"retry_wait_s"`
 	EarlyRetries   int64                  `json:"early_retries"`
@@ -68,7 +77,9 @@ type jsonStage struct {
 	Held           int64                  `json:"held"`
 	InvalidReceipt int64                  `json:"invalid_receipts"`
 	Setup          int64                  `json:"setup"`
+	NewConns       int64                  `json:"new_connections"`
 	AttemptsPerOp  *float64               `json:"attempts_per_op"`
+	TargetRatePerS *float64               `json:"target_rate_per_s"`
 	ThroughputPerS float64                `json:"throughput_per_s"`
 	GoodputPerS    float64                `json:"goodput_per_s"`
 	LatencyMs      map[string]jsonLatency `json:"latency_ms"`
@@ -163,6 +174,9 @@ func toJSONRun(r *Run) (*jsonRun, error) {
 	if r.Target == "mock" || r.MockProfile != "" || r.MockSeed != 0 {
 		jr.Mock = &jsonMock{Profile: r.MockProfile, Seed: r.MockSeed}
 	}
+	if r.ShardCount > 1 {
+		jr.Shard = &jsonShard{Index: r.ShardIndex, Count: r.ShardCount}
+	}
 	for _, st := range r.Stages {
 		js, err := toJSONStage(st)
 		if err != nil {
@@ -184,6 +198,7 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 		Dropped:        s.Dropped,
 		Outcomes:       s.Outcomes,
 		Attempts:       s.Attempts,
+		TransportErrs:  copyCounts(s.TransportErrors),
 		Retries:        s.Retries,
 		RetryWaitS:     s.RetryWait.Seconds(),
 		EarlyRetries:   s.EarlyRetries,
@@ -193,6 +208,7 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 		Held:           s.Held,
 		InvalidReceipt: s.InvalidReceipts,
 		Setup:          s.Setup,
+		NewConns:       s.NewConnections,
 		ThroughputPerS: finite(s.Throughput()),
 		GoodputPerS:    finite(s.Goodput()),
 		Steps:          []jsonStep{},
@@ -200,6 +216,9 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 	}
 	if a, ok := s.AttemptsPerOp(); ok {
 		js.AttemptsPerOp = &a
+	}
+	if v := finite(s.TargetRate); v > 0 {
+		js.TargetRatePerS = &v
 	}
 	var err error
 	if js.LatencyMs, err = toJSONLatencies(s.Latency); err != nil {
@@ -242,6 +261,15 @@ func toJSONOffline(o *Offline) (*jsonOffline, error) {
 		jo.TimeToReceipt = &l
 	}
 	return jo, nil
+}
+
+// copyCounts returns a copy of m, empty rather than nil.
+func copyCounts(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // orEmpty returns l, or an empty Latency when l is nil.
@@ -319,6 +347,13 @@ func fromJSONRun(jr *jsonRun) (*Run, error) {
 	if jr.Mock != nil {
 		r.MockProfile, r.MockSeed = jr.Mock.Profile, jr.Mock.Seed
 	}
+	if sh := jr.Shard; sh != nil {
+		if sh.Count < 2 || sh.Index < 0 || sh.Index >= sh.Count {
+			return nil, fmt.Errorf("bad shard %d/%d: want a count of at "+
+				"least 2 and an index from 0 to count-1", sh.Index, sh.Count)
+		}
+		r.ShardIndex, r.ShardCount = sh.Index, sh.Count
+	}
 	var err error
 	if r.Start, err = parseTime(jr.Start); err != nil {
 		return nil, err
@@ -354,6 +389,13 @@ func fromJSONStage(js *jsonStage) (*Stage, error) {
 		Held:             js.Held,
 		InvalidReceipts:  js.InvalidReceipt,
 		Setup:            js.Setup,
+		NewConnections:   js.NewConns,
+	}
+	if len(js.TransportErrs) > 0 {
+		s.TransportErrors = copyCounts(js.TransportErrs)
+	}
+	if js.TargetRatePerS != nil {
+		s.TargetRate = *js.TargetRatePerS
 	}
 	var err error
 	if s.Start, err = parseTime(js.Start); err != nil {

@@ -8,20 +8,43 @@ import (
 
 // WriteMarkdown writes a GitHub-flavoured markdown summary of r for CI
 // job summaries: per stage the counts, outcomes and latency tables, the
-// warnings, then the threshold results when there are any.
+// warnings, then the threshold results when there are any. It is
+// WriteMarkdownWith with only thresholds.
 func WriteMarkdown(w io.Writer, r *Run, results []ThresholdResult) error {
+	return WriteMarkdownWith(w, r, MarkdownOptions{Thresholds: results})
+}
+
+// MarkdownOptions tunes WriteMarkdownWith. The zero value writes the
+// run's summary alone.
+type MarkdownOptions struct {
+	// Thresholds, when given, are shown in a table after the stages.
+	Thresholds []ThresholdResult
+	// Comparison, when not nil, is shown last: a table of its deltas
+	// and its verdict, as WriteComparison prints them.
+	Comparison *Comparison
+}
+
+// WriteMarkdownWith writes the markdown summary of WriteMarkdown, with
+// what o adds.
+func WriteMarkdownWith(w io.Writer, r *Run, o MarkdownOptions) error {
 	ew := &errWriter{w: w}
 	ew.printf("# airabench: %s\n\n", mdEscape(orDash(r.Scenario)))
 	ew.printf("Target %s; airabench %s.\n\n", mdEscape(describeTarget(r)),
 		mdEscape(orDash(r.Version)))
+	if sh := describeShard(r); sh != "" {
+		ew.printf("This is %s.\n\n", mdEscape(sh))
+	}
 	for _, msg := range runWarnings(r) {
 		ew.printf("> **Warning:** %s\n\n", mdEscape(msg))
 	}
 	for _, st := range r.Stages {
-		writeMarkdownStage(ew, st)
+		writeMarkdownStage(ew, st, shardShare(r))
 	}
-	if len(results) > 0 {
-		writeMarkdownThresholds(ew, results)
+	if len(o.Thresholds) > 0 {
+		writeMarkdownThresholds(ew, o.Thresholds)
+	}
+	if o.Comparison != nil {
+		writeMarkdownComparison(ew, o.Comparison)
 	}
 	if ew.err != nil {
 		return fmt.Errorf("write markdown: %w", ew.err)
@@ -39,14 +62,14 @@ func runWarnings(r *Run) []string {
 	return append(out, r.Warnings...)
 }
 
-func writeMarkdownStage(w *errWriter, s *Stage) {
+func writeMarkdownStage(w *errWriter, s *Stage, share float64) {
 	w.printf("## Stage %s\n\nFlow %s, %s, %s s.\n\n", mdEscape(s.Name),
 		mdEscape(orDash(s.Flow)), describeModel(s),
 		fmtFloat(s.Duration.Seconds(), 3))
-	for _, t := range stageTables(s) {
+	for _, t := range stageTables(s, share) {
 		writeMarkdownTable(w, t)
 	}
-	for _, msg := range StageWarnings(s) {
+	for _, msg := range stageWarnings(s, share) {
 		w.printf("- **Warning:** %s\n", mdEscape(msg))
 	}
 	w.printf("\n")
@@ -99,6 +122,26 @@ func writeMarkdownThresholds(w *errWriter, results []ThresholdResult) {
 			mdEscape(r.Threshold.Key()), r.Threshold.Expr, mdEscape(got))
 	}
 	w.printf("\n")
+}
+
+// writeMarkdownComparison writes c's deltas as a table, regressions in
+// bold, then its verdict.
+func writeMarkdownComparison(w *errWriter, c *Comparison) {
+	w.printf("## Baseline comparison\n\n")
+	w.printf("| stage | metric | base | new | change | interval | p " +
+		"| verdict | note |\n")
+	w.printf("|:---|:---|---:|---:|---:|---:|---:|:---|:---|\n")
+	for _, d := range c.Deltas {
+		cells := deltaRow(d)
+		for i, cell := range cells {
+			cells[i] = mdEscape(cell)
+		}
+		if d.Regression {
+			cells[7] = "❌ **REGRESSION**"
+		}
+		w.printf("| %s |\n", strings.Join(cells, " | "))
+	}
+	w.printf("\n%s\n\n", mdEscape(comparisonVerdict(c)))
 }
 
 // mdEscape escapes the characters that would break a table cell or start

@@ -3,7 +3,10 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,13 +19,26 @@ var ErrMerge = errors.New("cannot merge runs")
 // histograms merged exactly; per-second series are aligned by wall-clock
 // start (whole seconds); a stage's start is the earliest and its duration
 // the total length of the union of the inputs' active intervals, so rates
-// are computed over time when something ran. A warning is added when a
-// stage's inputs do not overlap in time, or when their mock settings or
-// targets differ. Merging runs of different scenarios, or stages of one
-// name but different flows, is an error.
+// are computed over time when something ran. A stage's TargetRate is
+// the whole schedule's in every shard, so it is kept, not added. A
+// warning is added when a stage's inputs do not overlap in time, when
+// they planned different target rates (the highest is kept), or when
+// their mock settings or targets differ.
+//
+// Inputs that are shards (ShardCount > 1) must form one whole shard set:
+// one count, and each index from 0 to count-1 exactly once; otherwise
+// Merge returns a *ShardSetError naming the missing and duplicated
+// indexes, so that a lost shard is not reported as a smaller run. To
+// merge repeated sharded runs, merge each set first. Inputs that are
+// not shards may be merged with the set. The merge is not a shard: its
+// ShardCount is 0. Merging runs of different scenarios, or stages of
+// one name but different flows, is an error. Every error wraps ErrMerge.
 func Merge(runs ...*Run) (*Run, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("%w: no run given", ErrMerge)
+	}
+	if err := checkShardSet(runs); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMerge, err)
 	}
 	out := mergeHeader(runs)
 	for _, r := range runs {
@@ -40,6 +56,95 @@ func Merge(runs ...*Run) (*Run, error) {
 		out.Warnings = append(out.Warnings, warn...)
 	}
 	return out, nil
+}
+
+// ShardSetError says why shards do not form one whole set. Indexes run
+// from 0; Count is the count of the first shard.
+type ShardSetError struct {
+	Count int
+	// Counts lists every shard count seen, when the shards disagree.
+	Counts []int
+	// Missing lists the indexes of the set that no input has, and
+	// Duplicated those that more than one input has.
+	Missing, Duplicated []int
+	// Outside lists indexes that are not from 0 to Count-1.
+	Outside []int
+}
+
+// Error names the problem and the indexes, e.g. "incomplete shard set
+// of 4: missing shard 2".
+func (e *ShardSetError) Error() string {
+	if len(e.Counts) > 1 {
+		return fmt.Sprintf("shards of different sets: shard counts %s",
+			joinInts(e.Counts))
+	}
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "missing "+shardWord(e.Missing))
+	}
+	if len(e.Duplicated) > 0 {
+		parts = append(parts, "duplicated "+shardWord(e.Duplicated))
+	}
+	if len(e.Outside) > 0 {
+		parts = append(parts, "out of range "+shardWord(e.Outside))
+	}
+	return fmt.Sprintf("incomplete shard set of %d: %s", e.Count,
+		strings.Join(parts, "; "))
+}
+
+func shardWord(idx []int) string {
+	if len(idx) == 1 {
+		return "shard " + joinInts(idx)
+	}
+	return "shards " + joinInts(idx)
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+// checkShardSet returns a *ShardSetError unless the inputs that are
+// shards form one whole set, or none is a shard.
+func checkShardSet(runs []*Run) error {
+	e := &ShardSetError{}
+	seen := map[int]int{}
+	for _, r := range runs {
+		if r.ShardCount < 2 {
+			continue
+		}
+		if !slices.Contains(e.Counts, r.ShardCount) {
+			e.Counts = append(e.Counts, r.ShardCount)
+		}
+		seen[r.ShardIndex]++
+	}
+	if len(e.Counts) == 0 {
+		return nil
+	}
+	e.Count = e.Counts[0]
+	if len(e.Counts) > 1 {
+		return e
+	}
+	for i := range e.Count {
+		if seen[i] == 0 {
+			e.Missing = append(e.Missing, i)
+		}
+	}
+	for _, i := range slices.Sorted(maps.Keys(seen)) {
+		switch {
+		case i < 0 || i >= e.Count:
+			e.Outside = append(e.Outside, i)
+		case seen[i] > 1:
+			e.Duplicated = append(e.Duplicated, i)
+		}
+	}
+	if len(e.Missing)+len(e.Duplicated)+len(e.Outside) == 0 {
+		return nil
+	}
+	return e
 }
 
 // mergeHeader returns the run-level fields of the merge of runs.
@@ -125,7 +230,25 @@ func mergeStages(name string, in []*Stage) (*Stage, []string, error) {
 		warn = append(warn, fmt.Sprintf("stage %s: the merged inputs do "+
 			"not overlap in time; rates are over their union", name))
 	}
+	if rates := targetRates(in); len(rates) > 1 {
+		warn = append(warn, fmt.Sprintf("stage %s: the merged inputs "+
+			"planned different target rates (%s); the highest is kept",
+			name, strings.Join(rates, ", ")))
+	}
 	return out, warn, nil
+}
+
+// targetRates returns the distinct non-zero target rates of in, as
+// text, in the order they appear.
+func targetRates(in []*Stage) []string {
+	var out []string
+	for _, st := range in {
+		if r := fmtRate(st.TargetRate); st.TargetRate > 0 &&
+			!slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // combine adds stages into a new stage named name. Its flow and model
@@ -174,6 +297,14 @@ func addStage(dst, src *Stage) error {
 	dst.Held += src.Held
 	dst.InvalidReceipts += src.InvalidReceipts
 	dst.Setup += src.Setup
+	dst.NewConnections += src.NewConnections
+	dst.TargetRate = max(dst.TargetRate, src.TargetRate)
+	for cause, n := range src.TransportErrors {
+		if dst.TransportErrors == nil {
+			dst.TransportErrors = map[string]int64{}
+		}
+		dst.TransportErrors[cause] += n
+	}
 	if err := mergeLatencies(dst.Latency, src.Latency); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func WriteText(w io.Writer, r *Run, o TextOptions) error {
 	ew := &errWriter{w: w}
 	writeRunHeader(ew, r)
 	for _, st := range r.Stages {
-		writeStage(ew, st, o)
+		writeStage(ew, st, shardShare(r), o)
 	}
 	if len(r.Stages) == 0 {
 		ew.printf("No stage ran.\n")
@@ -78,6 +78,9 @@ func writeRunHeader(w *errWriter, r *Run) {
 	if !r.Start.IsZero() {
 		w.printf("started %s\n", r.Start.UTC().Format(time.RFC3339))
 	}
+	if sh := describeShard(r); sh != "" {
+		w.printf("%s\n", sh)
+	}
 	for _, msg := range runWarnings(r) {
 		w.printf("warning: %s\n", msg)
 	}
@@ -92,6 +95,25 @@ func describeTarget(r *Run) string {
 	return r.Target
 }
 
+// describeShard says which shard r is, or "" for a whole run.
+func describeShard(r *Run) string {
+	if r.ShardCount < 2 {
+		return ""
+	}
+	return fmt.Sprintf("shard %d/%d: this result is one share of a "+
+		"sharded run; merge the whole set for the run's numbers",
+		r.ShardIndex, r.ShardCount)
+}
+
+// shardShare returns the part of the whole schedule each stage of r
+// ran: 1/ShardCount for a shard, 1 for a whole run or a merge.
+func shardShare(r *Run) float64 {
+	if r.ShardCount < 2 {
+		return 1
+	}
+	return 1 / float64(r.ShardCount)
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -99,16 +121,16 @@ func orDash(s string) string {
 	return s
 }
 
-func writeStage(w *errWriter, s *Stage, o TextOptions) {
+func writeStage(w *errWriter, s *Stage, share float64, o TextOptions) {
 	w.printf("Stage %s: flow %s, %s, %s s\n", s.Name, orDash(s.Flow),
 		describeModel(s), fmtFloat(s.Duration.Seconds(), 3))
-	for _, t := range stageTables(s) {
+	for _, t := range stageTables(s, share) {
 		writeTable(w, t)
 	}
 	if o.Percentiles {
 		writeSpectra(w, s)
 	}
-	warnings := StageWarnings(s)
+	warnings := stageWarnings(s, share)
 	for _, msg := range warnings {
 		w.printf("  warning: %s\n", msg)
 	}
@@ -129,9 +151,10 @@ func describeModel(s *Stage) string {
 }
 
 // stageTables returns the tables of a stage's summary, shared by the
-// text, markdown and HTML reports.
-func stageTables(s *Stage) []table {
-	ts := []table{countsTable(s), outcomesTable(s), latencyTable(s)}
+// text, markdown and HTML reports. Share is the part of the whole
+// schedule the stage ran, as shardShare returns it.
+func stageTables(s *Stage, share float64) []table {
+	ts := []table{countsTable(s, share), outcomesTable(s), latencyTable(s)}
 	if len(s.Steps) > 0 {
 		ts = append(ts, stepsTable(s))
 	}
@@ -172,20 +195,27 @@ func lostNote(o *Offline) string {
 	return strings.Join(parts, ", ")
 }
 
-func countsTable(s *Stage) table {
+func countsTable(s *Stage, share float64) table {
 	rows := [][]string{
 		{"intended", fmtInt(s.Intended), "operations the schedule wanted"},
 		{"sent", fmtInt(s.Sent), ""},
 		{"dropped", fmtInt(s.Dropped), "never sent"},
 		{"retries", fmtInt(s.Retries), retryNote(s)},
-		{"throughput", fmtRate(s.Throughput()), "finished operations"},
-		{"goodput", fmtRate(s.Goodput()), "ok operations"},
 	}
+	if s.TargetRate > 0 {
+		rows = append(rows, []string{"target rate", fmtRate(s.TargetRate),
+			targetNote(s, share)})
+	}
+	rows = append(rows,
+		[]string{"throughput", fmtRate(s.Throughput()), "finished operations"},
+		[]string{"goodput", fmtRate(s.Goodput()), "ok operations"})
 	for _, c := range []struct {
 		name string
 		n    int64
 		note string
 	}{
+		{"transport errors", transportTotal(s), causesNote(s)},
+		{"new connections", s.NewConnections, "opened by the client"},
 		{"held", s.Held, "ok, answered pending_approval"},
 		{"succeeded earlier", s.SucceededEarlier,
 			"retries answered 409: an earlier attempt went through"},
@@ -196,6 +226,77 @@ func countsTable(s *Stage) table {
 		}
 	}
 	return table{rows: rows, noted: true}
+}
+
+// targetNote says what the target rate is and how fast the stage sent.
+func targetNote(s *Stage, share float64) string {
+	note := "planned mean"
+	if share < 1 {
+		note = fmt.Sprintf("planned mean of the whole schedule; this "+
+			"shard's share %s", fmtRate(s.TargetRate*share))
+	}
+	if r, ok := sendRate(s, share); ok {
+		note += "; sent at " + fmtRate(r)
+	}
+	return note
+}
+
+// transportTotal returns the transport errors counted by cause.
+func transportTotal(s *Stage) int64 {
+	var n int64
+	for _, v := range s.TransportErrors {
+		n += v
+	}
+	return n
+}
+
+// causesNote lists transport errors by cause, the most frequent first:
+// "reset 6, timeout 4".
+func causesNote(s *Stage) string {
+	causes := slices.Collect(maps.Keys(s.TransportErrors))
+	slices.SortFunc(causes, func(a, b string) int {
+		if d := s.TransportErrors[b] - s.TransportErrors[a]; d != 0 {
+			return int(max(min(d, 1), -1))
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(causes))
+	for i, c := range causes {
+		parts[i] = c + " " + fmtInt(s.TransportErrors[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sendRate returns the operations a stage sent per second of sending:
+// Sent over the planned length of its schedule (Intended at the target
+// rate, times share in a shard) or, when sending ran past that, over the
+// time to the last send. The last send is known to the second from
+// Series.Sent, and is no later than the stage's end less its shortest
+// service time. It reports false for a stage with no target rate.
+func sendRate(s *Stage, share float64) (float64, bool) {
+	target := s.TargetRate * share
+	if target <= 0 || s.Intended == 0 {
+		return 0, false
+	}
+	planned := float64(s.Intended) / target
+	last := s.Duration
+	if l := s.Latency[Service]; l.Count() > 0 {
+		last -= time.Duration(l.Hist.Min()) * time.Microsecond
+	}
+	if i := lastNonZero(s.Series.Sent); i >= 0 {
+		last = min(last, time.Duration(i+1)*time.Second)
+	}
+	return float64(s.Sent) / max(planned, last.Seconds()), true
+}
+
+// lastNonZero returns the index of v's last non-zero value, or -1.
+func lastNonZero(v []int64) int {
+	for i := len(v) - 1; i >= 0; i-- {
+		if v[i] != 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 func retryNote(s *Stage) string {
@@ -354,12 +455,33 @@ func inverse(percentile float64) string {
 
 // StageWarnings returns plain-words warnings about a stage's numbers:
 // drops, a p99 dispatch delay of 10 ms or more in the open model (the
-// schedule was not kept), operations with no outcome, retries sent before Retry-After, a
-// stage where nothing succeeded, receipts that failed verification,
-// retries refused or capped by the policy, actions lost from the offline
-// queue, and clamped latencies. The slice is
-// empty when there is nothing to say.
+// schedule was not kept), a target rate not met (operations sent more
+// than 5% slower than the open model's TargetRate, as a whole run),
+// operations with no outcome, retries sent before Retry-After, a stage
+// where nothing succeeded, receipts that failed verification, retries
+// refused or capped by the policy, actions lost from the offline queue,
+// connection churn (more new connections than twice the concurrency),
+// running out of file descriptors, and clamped latencies. The slice is
+// empty when there is nothing to say. The reports of a shard's result
+// hold its send rate against the shard's share of the target instead.
 func StageWarnings(s *Stage) []string {
+	return stageWarnings(s, 1)
+}
+
+// Limits of the warnings of stageWarnings.
+const (
+	// behindMs is the p99 dispatch delay, in ms, above which a stage is
+	// said to have fallen behind its schedule.
+	behindMs = 10
+	// rateShortfall is how far below its target rate a stage may send
+	// before it is said not to have met it.
+	rateShortfall = 0.05
+	// churnFactor is how many new connections per unit of concurrency
+	// make connection churn.
+	churnFactor = 2
+)
+
+func stageWarnings(s *Stage, share float64) []string {
 	var out []string
 	add := func(format string, a ...any) {
 		out = append(out, fmt.Sprintf(format, a...))
@@ -390,6 +512,12 @@ func StageWarnings(s *Stage) []string {
 			"dispatch delay): the generator, the in-flight cap or the "+
 			"client's pool fell behind the schedule", fmtMs(p99))
 	}
+	if r, ok := sendRate(s, share); ok && r < (1-rateShortfall)*s.TargetRate*share {
+		add("target rate not met: operations went out at %s, %s%% short "+
+			"of the planned %s", fmtRate(r),
+			fmtFloat(100*(1-r/(s.TargetRate*share)), 1),
+			fmtRate(s.TargetRate*share))
+	}
 	if s.InvalidReceipts > 0 {
 		add("%s receipts failed verification", fmtInt(s.InvalidReceipts))
 	}
@@ -400,6 +528,17 @@ func StageWarnings(s *Stage) []string {
 	if s.Capped > 0 {
 		add("%s Retry-After values exceeded the retry policy's cap",
 			fmtInt(s.Capped))
+	}
+	if c := s.Concurrency; c > 0 && s.NewConnections > churnFactor*int64(c) {
+		add("connection churn: the client opened %s connections for a "+
+			"concurrency of %d, so connections were not reused (the "+
+			"server closed them, or the pool is smaller than the "+
+			"concurrency)", fmtInt(s.NewConnections), c)
+	}
+	if n := s.TransportErrors["too-many-open-files"]; n > 0 {
+		add("%s attempts failed for lack of file descriptors: raise the "+
+			"open-file limit (ulimit -n) or lower the concurrency",
+			fmtInt(n))
 	}
 	if o := s.Offline; o != nil && o.Lost > 0 {
 		add("%s of %s actions were lost from the offline queue (%s)",
@@ -413,10 +552,6 @@ func StageWarnings(s *Stage) []string {
 	}
 	return out
 }
-
-// behindMs is the p99 dispatch delay, in ms, above which a stage is said
-// to have fallen behind its schedule.
-const behindMs = 10
 
 func fmtInt(n int64) string { return groupThousands(n) }
 

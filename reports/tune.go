@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -228,24 +229,75 @@ func (c Criteria) shortfall(l TuneLevel, best float64) string {
 	return strings.Join(why, ", ")
 }
 
-// Refinement returns a concurrency to try between the recommended level
-// and the nearest tried level below it, halving the gap, and false when
-// they are adjacent or there is nothing to refine. Levels are in
-// ascending concurrency and rec is their recommendation.
-func Refinement(levels []TuneLevel, rec Recommendation) (int, bool) {
-	if !rec.Found {
+// Refinement returns one more concurrency worth trying after a sweep,
+// and false when there is none. Levels are in ascending concurrency; c
+// are the criteria and rate the allowed rate (0 when unknown), as for
+// Recommend and Explain. In order, it tries:
+//
+//   - halfway between the recommended level (or, when none meets the
+//     limits, the lowest that reaches c.Share of the best goodput) and
+//     the nearest level below it, until they are adjacent;
+//   - the whole numbers either side of what Little's law predicts, when
+//     inside the range swept, so that a sharp peak between two doubling
+//     levels is not missed.
+//
+// Every concurrency it returns lies inside the range swept and has not
+// been tried, so repeated calls end.
+func Refinement(levels []TuneLevel, c Criteria, rate float64) (int, bool) {
+	if len(levels) < 2 {
 		return 0, false
 	}
+	rec := Recommend(levels, c)
+	if mid, ok := halfway(levels, pivot(levels, rec, c)); ok {
+		return mid, true
+	}
+	p := Explain(levels, rec, rate, "").Predicted
+	lo, hi := levels[0].Concurrency, levels[len(levels)-1].Concurrency
+	for _, n := range []int{int(math.Floor(p)), int(math.Ceil(p))} {
+		if n >= lo && n <= hi && !tried(levels, n) {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// pivot is the level refinement narrows towards from below: the
+// recommendation, or the lowest level that reaches the goodput share;
+// 0 when there is none.
+func pivot(levels []TuneLevel, rec Recommendation, c Criteria) int {
+	if rec.Found {
+		return rec.Concurrency
+	}
+	for _, l := range levels {
+		if rec.Best > 0 && l.Goodput >= c.Share*rec.Best {
+			return l.Concurrency
+		}
+	}
+	return 0
+}
+
+// halfway returns the concurrency halfway between at and the nearest
+// level below it, when they are at least two apart.
+func halfway(levels []TuneLevel, at int) (int, bool) {
 	below := 0
 	for _, l := range levels {
-		if l.Concurrency < rec.Concurrency {
+		if l.Concurrency < at {
 			below = max(below, l.Concurrency)
 		}
 	}
-	if below == 0 || rec.Concurrency-below < 2 {
+	if below == 0 || at-below < 2 {
 		return 0, false
 	}
-	return below + (rec.Concurrency-below)/2, true
+	return below + (at-below)/2, true
+}
+
+func tried(levels []TuneLevel, n int) bool {
+	for _, l := range levels {
+		if l.Concurrency == n {
+			return true
+		}
+	}
+	return false
 }
 
 // fmtMillis writes a latency in ms as "850 ms" or "1.25 s".

@@ -318,7 +318,7 @@ func (c *checker) resolve(a *ast.AliasNode, path string) ast.Node {
 		return nil
 	case c.expansions >= maxExpansions:
 		if c.expansions == maxExpansions {
-			c.errorf(a.GetToken(), path, "more than %d aliases to "+
+			c.errorf(a.GetToken(), "", "more than %d aliases to "+
 				"expand; is the file a nest of aliases?", maxExpansions)
 		}
 		c.expansions++
@@ -435,6 +435,9 @@ func (c *checker) key(e entry, path string, t reflect.Type,
 		msg := fmt.Sprintf("unknown key %q", name)
 		if h := hint(name, sortedKeys(fields)); h != "" {
 			msg += " (" + h + ")"
+		} else if _, ok := fieldsOf(reflect.TypeFor[StageSpec]())[name]; ok &&
+			path == "" {
+			msg += " (it belongs in a stage, under stages)"
 		}
 		c.errorf(e.key, p, "%s", msg)
 		return
@@ -505,6 +508,8 @@ func (c *checker) scalar(n ast.Node, t reflect.Type, path string) {
 	case reflect.String:
 		switch n.(type) {
 		case *ast.StringNode, *ast.LiteralNode:
+		case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
+			c.errorf(tk, path, "want text, got %s", kindOf(n))
 		default:
 			c.errorf(tk, path, "want text, got %s (quote it to make it "+
 				"text)", kindOf(n))
@@ -592,7 +597,7 @@ func kindOf(n ast.Node) string {
 	case *ast.StringNode, *ast.LiteralNode:
 		return fmt.Sprintf("text %q", n.GetToken().Value)
 	case *ast.BoolNode:
-		return fmt.Sprintf("true or false (%s)", n.GetToken().Value)
+		return n.GetToken().Value
 	default:
 		return fmt.Sprintf("%q", n.GetToken().Value)
 	}

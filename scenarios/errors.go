@@ -8,7 +8,7 @@ import (
 // Error is one problem of a scenario file, at a position.
 type Error struct {
 	File  string
-	Line  int    // 1-based; 0 when the problem has no single place
+	Line  int    // 1-based; the file's start when no line is to blame
 	Col   int    // 1-based
 	Field string // the field's path, such as stages[0].concurrency
 	Msg   string

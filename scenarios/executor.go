@@ -107,13 +107,14 @@ func (c *checker) ramp(path string, st *StageSpec) []loadgen.RampStep {
 		p := fmt.Sprintf("%s.stages[%d]", path, j)
 		if !c.has(p + ".target") {
 			c.at(p, "target is required (a rate such as 100/s, or 0)")
+			rises = true // said already
 		}
 		if !c.has(p + ".duration") {
 			c.at(p, "duration is required (such as 30s)")
 		}
 		c.positive(p+".duration", s.Duration, maxDuration)
 		total += s.Duration
-		rises = rises || s.Target.Per > 0
+		rises = rises || s.Target.Per > 0 || c.flagged[p+".target"]
 		out = append(out, loadgen.RampStep{Target: s.Target.Rate,
 			Duration: s.Duration})
 	}

@@ -101,15 +101,19 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 	return obj
 }
 
-// extend adds what a type's keys alone cannot say: extension keys at
-// the top, and which keys each executor requires and refuses.
+// extend adds what a type's keys alone cannot say: merge keys,
+// extension keys at the top, and which keys each executor requires and
+// refuses.
 func (g *schemaGen) extend(t reflect.Type, obj map[string]any) {
+	// A merge key (<<) may stand in any mapping.
+	patterns := map[string]any{"^<<$": map[string]any{}}
 	switch t {
 	case reflect.TypeFor[File]():
-		obj["patternProperties"] = map[string]any{"^x-": map[string]any{}}
+		patterns["^x-"] = map[string]any{}
 	case reflect.TypeFor[StageSpec]():
 		obj["allOf"] = executorRules()
 	}
+	obj["patternProperties"] = patterns
 }
 
 // executorRules says, for each executor, which load keys it needs and

@@ -29,8 +29,8 @@ var shipped embed.FS
 
 // Scenario is a checked scenario, ready to run.
 type Scenario struct {
-	Name        string
-	Description string
+	Name        string // the file's name key, or its base name
+	Description string // one line
 	Source      string // the file's path, or the shipped file's name
 	Plan        loadgen.Plan
 	// URL is the target's origin; empty when the target is the mock.
@@ -56,9 +56,9 @@ type Scenario struct {
 
 // Mock is the bundled mock's setup for a run.
 type Mock struct {
-	ProfileName string
-	Profile     mockserver.Profile
-	Seed        int64
+	ProfileName string             // the shipped profile it starts from
+	Profile     mockserver.Profile // that profile with the overrides
+	Seed        int64              // drives every random choice
 }
 
 // Getenv looks up an environment variable; os.LookupEnv fits.
@@ -86,8 +86,8 @@ func Load(path string, env Getenv) (*Scenario, error) {
 
 // Info describes a shipped scenario.
 type Info struct {
-	Name        string
-	Description string
+	Name        string // what Load and airabench run accept
+	Description string // one line; empty if the scenario does not load
 }
 
 // Shipped lists the scenarios built into the binary, by name.
@@ -108,11 +108,11 @@ func Shipped() []Info {
 }
 
 // Parse checks and decodes the scenario in data; file names it in
-// errors.
+// errors. Its error is always Errors, every one with a position.
 func Parse(file string, data []byte, env Getenv) (*Scenario, error) {
-	data, err := decodeText(file, data)
-	if err != nil {
-		return nil, err
+	data, e := decodeText(file, data)
+	if e != nil {
+		return nil, Errors{e}
 	}
 	data, errs := expand(file, data, env)
 	if len(errs) > 0 {
@@ -136,7 +136,7 @@ func Parse(file string, data []byte, env Getenv) (*Scenario, error) {
 
 // decodeText accepts UTF-8 with or without a byte-order mark and refuses
 // every other encoding with a message that says which it is.
-func decodeText(file string, data []byte) ([]byte, error) {
+func decodeText(file string, data []byte) ([]byte, *Error) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		data = data[3:]
@@ -268,7 +268,7 @@ func decode(file string, data []byte) (*File, *checker, error) {
 		return nil, nil, err
 	}
 	c := newChecker(file)
-	c.pos[""] = body.GetToken().Position
+	c.pos[""] = startOf(body)
 	c.collectAnchors(body)
 	c.walk(body, reflect.TypeFor[File](), "")
 	if c.expansions > maxExpansions {

@@ -53,6 +53,7 @@ Usage:
   airabench validate FILE...         check scenario files; exit 0 or 2
   airabench scenarios                list the shipped scenarios
   airabench mock [flags]             serve the mock on loopback
+  airabench k8s [flags] SCENARIO     write Kubernetes manifests of a sharded run
   airabench version                  print the version
 
 Examples:
@@ -87,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdScenarios(args[1:], stdout, stderr)
 	case "mock":
 		return cmdMock(args[1:], stdout, stderr)
+	case "k8s":
+		return cmdK8s(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "airabench", toolVersion())
 		return exitOK
