@@ -179,7 +179,7 @@ func checkShardJob(t *testing.T, cfg Config, j *batchv1.Job) {
 	t.Helper()
 	s := j.Spec
 	n := int32(cfg.Shards)
-	if s.CompletionMode == nil || *s.CompletionMode != batchv1.IndexedCompletion {
+	if deref(s.CompletionMode) != batchv1.IndexedCompletion {
 		t.Errorf("completionMode = %v, want Indexed", s.CompletionMode)
 	}
 	if deref(s.Completions) != n || deref(s.Parallelism) != n {
@@ -464,7 +464,8 @@ func TestStrictDecodeRejects(t *testing.T) {
 		StartAt: start}))
 	tests := []struct{ name, from, to string }{
 		{"misspelt field", "completionMode:", "completionMod:"},
-		{"duplicate field", "parallelism: 2", "parallelism: 2\n  parallelism: 3"},
+		{"duplicate field", "parallelism: 2",
+			"parallelism: 2\n  parallelism: 3"},
 		{"wrong type", "parallelism: 2", "parallelism: two"},
 	}
 	for _, tt := range tests {

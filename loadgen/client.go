@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,8 +25,14 @@ type Target struct {
 	// APIKey is sent as a Bearer token. It is never written to any
 	// result, error or log.
 	APIKey string
-	// Transport, if set, replaces the transport Run builds.
+	// Transport, if set, replaces the transport Run builds; TLS is then
+	// not used.
 	Transport http.RoundTripper
+	// TLS configures the connections to an https BaseURL: extra root
+	// CAs, or InsecureSkipVerify. When nil, certificates are verified
+	// against the system's roots, as Go's default client does. Run
+	// uses a clone and does not change it.
+	TLS *tls.Config
 }
 
 // client sends API requests and classifies their answers. It is safe for
@@ -46,7 +53,11 @@ func newClient(t Target, maxConns int, timeout time.Duration) *client {
 	}
 	rt := t.Transport
 	if rt == nil {
-		rt = c.transport(maxConns)
+		tr := c.transport(maxConns)
+		if t.TLS != nil {
+			tr.TLSClientConfig = t.TLS.Clone()
+		}
+		rt = tr
 	}
 	c.hc = &http.Client{
 		Transport: rt,
@@ -160,9 +171,23 @@ func cause(err error) string {
 		return "too-many-open-files"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
+	case isTLSError(err):
+		return "tls"
 	default:
 		return "other"
 	}
+}
+
+// isTLSError reports whether err comes from a TLS handshake: a
+// certificate that did not verify, or a peer that does not speak TLS.
+func isTLSError(err error) bool {
+	var (
+		verify *tls.CertificateVerificationError
+		record tls.RecordHeaderError
+		alert  tls.AlertError
+	)
+	return errors.As(err, &verify) || errors.As(err, &record) ||
+		errors.As(err, &alert)
 }
 
 // classify maps a status to its outcome class.

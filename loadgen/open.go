@@ -6,6 +6,15 @@ import (
 	"time"
 )
 
+// span returns how long a stage of load l is planned to send: its
+// duration, or its schedule's length; 0 for a batch.
+func (l Load) span() time.Duration {
+	if l.Model == Open {
+		return l.schedule().Duration()
+	}
+	return l.Duration
+}
+
 // schedule returns the open model's schedule for l.
 func (l Load) schedule() Schedule {
 	if len(l.Ramp) > 0 {

@@ -40,14 +40,14 @@ type stageBar struct {
 }
 
 // add starts a bar for s. For a batch it counts operations out of the
-// items; for a duration it counts elapsed milliseconds.
+// items; for a stage of a set length it counts elapsed milliseconds.
 func (p *progress) add(s *Stage, rec *recorder) *stageBar {
 	if p == nil {
 		return nil
 	}
 	total := int64(s.Load.Items)
-	if s.Load.Duration > 0 {
-		total = s.Load.Duration.Milliseconds()
+	if d := s.Load.span(); d > 0 {
+		total = d.Milliseconds()
 	}
 	start := time.Now()
 	status := func(decor.Statistics) string {
@@ -99,7 +99,7 @@ func (b *stageBar) follow(s *Stage, rec *recorder, start time.Time) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if s.Load.Duration > 0 {
+		if s.Load.span() > 0 {
 			b.bar.SetCurrent(time.Since(start).Milliseconds())
 		} else {
 			b.bar.SetCurrent(rec.finished.Load() + rec.dropped.Load())

@@ -277,3 +277,74 @@ func TestRotateKeys(t *testing.T) {
 		t.Errorf("headers seen %v, want %v", seen, want)
 	}
 }
+
+// TestSweepOffline: arrivals at 40/s for 2 s into an offline queue whose
+// one flusher sends one action per 50 ms (20/s) build a backlog of
+// about (40 - 20) x 2 = 40 actions, whatever the flush interval. The
+// queue and the batches taken from it must hold that backlog: a queue
+// of 16 drops the newest actions, one of 32 loses nothing, and the last
+// actions wait about 2 s for their receipts.
+func TestSweepOffline(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		sizes    []int
+		wantSize int             // recommended queue size; 0 for none
+		skipped  []time.Duration // intervals not run
+	}{
+		{name: "room enough", sizes: []int{8, 16, 32, 64, 128},
+			wantSize: 32},
+		{name: "too small", sizes: []int{4, 8}, wantSize: 0,
+			skipped: []time.Duration{time.Second}},
+	}
+	for _, tt := range tests {
+		res := offlineSweep(t, tt.sizes)
+		pts := res.Summaries()
+		for _, p := range pts {
+			t.Logf("%s: interval %v queue %d: accepted %d lost %d %v "+
+				"receipt p50 %.0f p99 %.0f ms", tt.name, p.FlushInterval,
+				p.QueueSize, p.Accepted, p.Lost, p.LostBy, p.TTRP50,
+				p.TTRP99)
+		}
+		i, found := reports.RecommendOffline(pts)
+		switch {
+		case !found && tt.wantSize != 0:
+			t.Errorf("%s: no lossless setting, want queue %d", tt.name,
+				tt.wantSize)
+		case found && pts[i].QueueSize != tt.wantSize:
+			t.Errorf("%s: recommended queue %d, want %d", tt.name,
+				pts[i].QueueSize, tt.wantSize)
+		case found && (pts[i].TTRP99 < 1500 || pts[i].TTRP99 > 2500):
+			t.Errorf("%s: time to receipt p99 %.0f ms, want about 2 s",
+				tt.name, pts[i].TTRP99)
+		}
+		if !slices.Equal(res.Skipped, tt.skipped) {
+			t.Errorf("%s: skipped %v, want %v", tt.name, res.Skipped,
+				tt.skipped)
+		}
+	}
+}
+
+// offlineSweep sweeps flush intervals of 100 ms and 1 s over sizes at
+// 40/s for 2 s, against a 50 ms authorize, inside a synctest bubble.
+func offlineSweep(t *testing.T, sizes []int) *loadgen.OfflineSweepResult {
+	var res *loadgen.OfflineSweepResult
+	synctest.Test(t, func(t *testing.T) {
+		ks := testKeys(1)
+		tr, settle := sweepMock(t, limitedProfile(), ks)
+		o := loadgen.OfflineSweepOptions{
+			Rate:     loadgen.Rate{Freq: 40, Per: time.Second},
+			Duration: 2 * time.Second, QueueSizes: sizes, Settle: settle,
+			Intervals: []time.Duration{time.Second,
+				100 * time.Millisecond},
+		}
+		var err error
+		res, err = loadgen.SweepOffline(t.Context(), authorizePlan(), 0,
+			loadgen.Target{BaseURL: "http://mock", APIKey: ks[0],
+				Transport: tr}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	return res
+}

@@ -35,6 +35,38 @@ type Config struct {
 	Now func() time.Time
 	// Logger, when set, receives the HTTP server's own error messages.
 	Logger *slog.Logger
+
+	// ReadHeaderTimeout bounds how long a client may take to send a
+	// request's line and headers, so slow clients cannot hold
+	// connections open; DefaultReadHeaderTimeout when zero.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds how long a client may take to send a whole
+	// request, body included; DefaultReadTimeout when zero.
+	ReadTimeout time.Duration
+	// IdleTimeout bounds how long a kept-alive connection may wait for
+	// its next request; DefaultIdleTimeout when zero.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the size of a request's line and headers;
+	// a larger one is answered 431. DefaultMaxHeaderBytes when zero.
+	MaxHeaderBytes int
+}
+
+// The server's limits on slow and large clients when Config leaves them
+// zero. There is no write timeout: stall and slow-body faults hold
+// answers on purpose, and each delay ends with the request's context.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+)
+
+// orDefault returns v, or def when v is zero.
+func orDefault[T time.Duration | int](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // Server is an in-process Aira v1 mock. Create one with New and stop it
@@ -144,11 +176,14 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("mockserver: listen: %w", err)
 	}
+	c := s.cfg
 	s.srv = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler: s.handler,
+		ReadHeaderTimeout: orDefault(c.ReadHeaderTimeout,
+			DefaultReadHeaderTimeout),
+		ReadTimeout:    orDefault(c.ReadTimeout, DefaultReadTimeout),
+		IdleTimeout:    orDefault(c.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes: orDefault(c.MaxHeaderBytes, DefaultMaxHeaderBytes),
 	}
 	if s.cfg.Logger != nil {
 		s.srv.ErrorLog = slog.NewLogLogger(s.cfg.Logger.Handler(),

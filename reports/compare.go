@@ -6,30 +6,41 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Tolerances say how much worse a new run may be than its baseline before
 // Compare calls it a regression. Relative values are fractions (0.10 is
 // 10%); Confidence is that of the intervals (0.99 is 99%).
 type Tolerances struct {
-	Latency     float64 // relative rise of a latency percentile
+	Latency float64 // relative rise of a latency percentile
+	// MinLatency is the smallest rise of a latency percentile that can
+	// be a regression, however large relative to the baseline. The
+	// harness's own work (the client, the loopback, a busy machine) adds
+	// a fraction of a millisecond to every request that changes from
+	// run to run, so a few-millisecond latency cannot be told apart
+	// from that within Latency alone. Zero means no floor.
+	MinLatency  time.Duration
 	Throughput  float64 // relative fall of goodput
 	FailureRate float64 // absolute rise of the share of failed operations
 	Confidence  float64
 }
 
-// DefaultTolerances returns 10% on latency and goodput, one point of
-// failure rate, and 99% intervals.
+// DefaultTolerances returns 10% on latency with a floor of 1 ms, 10% on
+// goodput, one point of failure rate, and 99% intervals.
 func DefaultTolerances() Tolerances {
-	return Tolerances{Latency: 0.10, Throughput: 0.10, FailureRate: 0.01,
-		Confidence: 0.99}
+	return Tolerances{Latency: 0.10, MinLatency: time.Millisecond,
+		Throughput: 0.10, FailureRate: 0.01, Confidence: 0.99}
 }
 
 // ComparedPercentiles are the latency percentiles Compare reports.
 var ComparedPercentiles = []float64{50, 90, 99}
 
-// MinTailValues is how many values each run must have above a percentile
-// for Compare to gate on it; below that the delta is shown with a note.
+// MinTailValues is the fewest values each run must have above a
+// percentile for Compare to gate on it, and more when more requests were
+// in flight at once; below that the delta is shown with a note.
 const MinTailValues = 20
 
 // MinSeriesSeconds is how many whole seconds, besides the first and the
@@ -78,12 +89,16 @@ func (c *Comparison) Regressed() bool {
 //     statistics (the ranks n·q ± z·√(n·q·(1−q)), read off the
 //     histogram), each at a Bonferroni-adjusted level so the interval of
 //     the difference, [newLow − baseHigh, newHigh − baseLow], holds at
-//     Confidence. A percentile is gated only when each run has at least
-//     MinTailValues values above it (p99 needs 2,000 values): tail
-//     values come in clusters, since one pause of the client, the server
-//     or the machine delays every request in flight at once, and an
-//     interval that counts a handful of them as independent draws is
-//     too narrow. Beside it, a Mann-Whitney U test over the histogram
+//     Confidence. Tail values come in clusters: one pause of the client,
+//     the server or the machine delays every request in flight at once,
+//     so a tail of fewer values than were in flight can be one event,
+//     and an interval that counts them as independent draws is too
+//     narrow. A percentile is therefore gated only when each run has
+//     more values above it than requests in flight, on average, in
+//     either run (by Little's law, the sum of service times over the
+//     stage's duration), and at least MinTailValues: p99 of a run that
+//     kept 50 requests in flight needs 5,000 values. Beside it, a
+//     Mann-Whitney U test over the histogram
 //     buckets (ties within a bucket counted as half) gives the p-value
 //     of a shift of the whole distribution; it is shown, not gated on,
 //     since it treats every request as independent and calls a shift of
@@ -102,8 +117,9 @@ func (c *Comparison) Regressed() bool {
 //   - Failure rate (operations ending other than ok or denied): the
 //     difference of two proportions with a normal-approximation interval.
 //
-// A delta is a regression when it is worse than its tolerance and its
-// interval excludes zero on the worse side: both large and not chance.
+// A delta is a regression when it is worse than its tolerance (for
+// latency, both the relative one and MinLatency) and its interval
+// excludes zero on the worse side: both large and not chance.
 // Requests within a run are not independent, and two honest runs differ
 // by more than sampling (a busy machine shifts a whole run), so the
 // intervals are on the narrow side; the tolerances absorb what they
@@ -138,11 +154,12 @@ func findStage(r *Run, name string) *Stage {
 
 func compareStage(b, n *Stage, tol Tolerances) []Delta {
 	var out []Delta
+	minTail := max(MinTailValues, inFlight(b), inFlight(n))
 	for _, kind := range []string{Response, Service} {
 		lb, ln := b.Latency[kind], n.Latency[kind]
 		p := mannWhitneyP(lb, ln)
 		for _, q := range ComparedPercentiles {
-			d := compareQuantile(lb, ln, q, tol)
+			d := compareQuantile(lb, ln, q, minTail, tol)
 			d.Stage, d.P = b.Name, p
 			d.Metric = fmt.Sprintf("latency.%s p(%g)", kind, q)
 			out = append(out, d)
@@ -174,7 +191,21 @@ func quantileCI(l *Latency, q, c float64) (v, lo, hi float64) {
 	return at(n * p), at(math.Floor(n*p - half)), at(math.Ceil(n*p + half))
 }
 
-func compareQuantile(lb, ln *Latency, q float64, tol Tolerances) Delta {
+// inFlight returns the mean number of requests of s in flight, rounded
+// up: by Little's law, the sum of its service times over its duration.
+func inFlight(s *Stage) int64 {
+	l := s.Latency[Service]
+	if l.Count() == 0 || s.Duration <= 0 {
+		return 0
+	}
+	busy := float64(l.Count()) * l.Hist.Mean() // µs
+	return int64(math.Ceil(busy / float64(s.Duration.Microseconds())))
+}
+
+// compareQuantile compares percentile q of two latencies, gating on it
+// only when each has at least minTail values above it.
+func compareQuantile(lb, ln *Latency, q float64, minTail int64,
+	tol Tolerances) Delta {
 	d := Delta{Unit: "ms", Method: "order-statistic interval"}
 	if lb.Count() == 0 || ln.Count() == 0 {
 		d.Note = "no data"
@@ -186,12 +217,13 @@ func compareQuantile(lb, ln *Latency, q float64, tol Tolerances) Delta {
 	d.Base, d.New, d.Diff = b, n, n-b
 	d.Low, d.High = nlo-bhi, nhi-blo
 	d.Rel = rel(d.Diff, b)
-	if tail := min(tailCount(lb, q), tailCount(ln, q)); tail < MinTailValues {
+	if tail := min(tailCount(lb, q), tailCount(ln, q)); tail < minTail {
 		d.Note = fmt.Sprintf("not gated: %d values above p(%g), want %d",
-			tail, q, MinTailValues)
+			tail, q, minTail)
 		return d
 	}
-	d.Regression = d.Rel > tol.Latency && d.Low > 0
+	floor := float64(tol.MinLatency) / float64(time.Millisecond)
+	d.Regression = d.Rel > tol.Latency && d.Diff > floor && d.Low > 0
 	return d
 }
 
@@ -211,16 +243,24 @@ func rel(diff, base float64) float64 {
 // mannWhitneyP returns the two-sided p-value of the Mann-Whitney U test
 // of two latency histograms, or -1 when either is empty. Histograms made
 // by NewHistogram share their buckets, so they are walked side by side;
-// values within one bucket count as ties.
+// values within one bucket count as ties. Distribution stops at each
+// histogram's highest value, so the shorter walk is padded with empty
+// buckets.
 func mannWhitneyP(lb, ln *Latency) float64 {
 	nb, nn := float64(lb.Count()), float64(ln.Count())
 	if nb == 0 || nn == 0 {
 		return -1
 	}
 	bb, bn := lb.Hist.Distribution(), ln.Hist.Distribution()
+	count := func(bars []hdrhistogram.Bar, i int) float64 {
+		if i < len(bars) {
+			return float64(bars[i].Count)
+		}
+		return 0
+	}
 	var u, below, ties float64
-	for i := range min(len(bb), len(bn)) {
-		cb, cn := float64(bb[i].Count), float64(bn[i].Count)
+	for i := range max(len(bb), len(bn)) {
+		cb, cn := count(bb, i), count(bn, i)
 		u += cn * (below + cb/2)
 		below += cb
 		t := cb + cn
@@ -384,9 +424,14 @@ func comparisonVerdict(c *Comparison) string {
 	if c.Regressed() {
 		verdict = "REGRESSION"
 	}
-	return fmt.Sprintf("%s (tolerances: latency +%s%%, goodput -%s%%, "+
+	floor := ""
+	if m := c.Tolerances.MinLatency; m > 0 {
+		floor = " and " + fmtFloat(float64(m)/float64(time.Millisecond),
+			1) + " ms"
+	}
+	return fmt.Sprintf("%s (tolerances: latency +%s%%%s, goodput -%s%%, "+
 		"failure rate +%s points; %s%% intervals)", verdict,
-		fmtFloat(100*c.Tolerances.Latency, 0),
+		fmtFloat(100*c.Tolerances.Latency, 0), floor,
 		fmtFloat(100*c.Tolerances.Throughput, 0),
 		fmtFloat(100*c.Tolerances.FailureRate, 1),
 		fmtFloat(100*c.Tolerances.Confidence, 0))

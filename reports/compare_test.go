@@ -125,6 +125,17 @@ func TestMannWhitney(t *testing.T) {
 	if p := mannWhitneyP(a, shifted); p > 1e-6 {
 		t.Errorf("p of a 10%% shift over 6,000 values = %v, want tiny", p)
 	}
+	// Half of over lies above base's highest value, where the walk of
+	// base's buckets has ended.
+	base, over := NewLatency(), NewLatency()
+	for v := range 100 {
+		base.Record(time.Duration(v+1) * time.Millisecond)
+		over.Record(time.Duration(v+51) * time.Millisecond)
+	}
+	if p := mannWhitneyP(base, over); p > 1e-10 {
+		t.Errorf("p of a shift past the baseline's maximum = %v, want tiny",
+			p)
+	}
 	if p := mannWhitneyP(a, NewLatency()); p != -1 {
 		t.Errorf("p against an empty histogram = %v, want -1", p)
 	}
@@ -141,4 +152,85 @@ func TestWriteComparisonGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "compare.golden.txt", b.Bytes())
+}
+
+// shortRun returns a run of one sub-second batch stage: n ok operations
+// over d, with service times of about ms milliseconds.
+func shortRun(n int, d time.Duration, ms float64) *Run {
+	s := NewStage("s", "authorize")
+	s.Model, s.Concurrency = "closed", 10
+	s.Start, s.Duration = t0, d
+	s.Intended, s.Sent = int64(n), int64(n)
+	s.Outcomes[OK], s.Attempts[OK] = int64(n), int64(n)
+	rng := rand.New(rand.NewPCG(uint64(n), uint64(d)))
+	for range n {
+		v := ms * math.Exp(0.3*rng.NormFloat64())
+		lat := time.Duration(v * float64(time.Millisecond))
+		s.Latency[Service].Record(lat)
+		s.Latency[Response].Record(lat)
+	}
+	s.Series.Goodput = []int64{int64(n)}
+	return &Run{Scenario: "short", Stages: []*Stage{s}}
+}
+
+// TestCompareShortStageGoodput judges the goodput of stages too short for
+// a per-second series by their ok count over their duration.
+func TestCompareShortStageGoodput(t *testing.T) {
+	tests := []struct {
+		name string
+		next *Run
+		want bool
+	}{
+		{"same", shortRun(500, 370*time.Millisecond, 7), false},
+		{"5% slower", shortRun(500, 389*time.Millisecond, 7), false},
+		{"25% slower", shortRun(500, 463*time.Millisecond, 7), true},
+	}
+	base := shortRun(500, 370*time.Millisecond, 7)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Compare(base, tt.next, DefaultTolerances())
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := findDelta(t, c, "goodput")
+			if g.Regression != tt.want || !strings.HasPrefix(g.Method,
+				"ok count over duration") {
+				t.Errorf("goodput delta %+v: want regression %v by the "+
+					"ok count", g, tt.want)
+			}
+		})
+	}
+}
+
+func findDelta(t *testing.T, c *Comparison, metric string) Delta {
+	t.Helper()
+	for _, d := range c.Deltas {
+		if d.Metric == metric {
+			return d
+		}
+	}
+	t.Fatalf("no delta %q in %+v", metric, c.Deltas)
+	return Delta{}
+}
+
+// TestCompareDoesNotGateThinTails shows a p99 of 500 values, which has 5
+// values above it, without gating on it, however far it moved.
+func TestCompareDoesNotGateThinTails(t *testing.T) {
+	base := shortRun(500, 370*time.Millisecond, 7)
+	next := shortRun(500, 370*time.Millisecond, 7)
+	for range 6 {
+		next.Stages[0].Latency[Service].Record(80 * time.Millisecond)
+	}
+	c, err := Compare(base, next, DefaultTolerances())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := findDelta(t, c, "latency.service p(99)")
+	if d.Regression || d.Rel < 1 || !strings.HasPrefix(d.Note,
+		"not gated: 5 values above p(99), want 20") {
+		t.Errorf("p(99) delta %+v: want a large rise, noted, not gated", d)
+	}
+	if c.Regressed() {
+		t.Errorf("six slow values out of 506 called a regression")
+	}
 }

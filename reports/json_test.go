@@ -11,8 +11,23 @@ import (
 	"testing"
 )
 
+// shardRun returns the sample run as shard index of count.
+func shardRun(index, count int) *Run {
+	r := sampleRun()
+	r.ShardIndex, r.ShardCount = index, count
+	return r
+}
+
 func TestJSONRoundTrip(t *testing.T) {
-	in := sampleRun()
+	for name, in := range map[string]*Run{
+		"whole": sampleRun(), "shard": shardRun(2, 3),
+	} {
+		t.Run(name, func(t *testing.T) { checkRoundTrip(t, in) })
+	}
+}
+
+func checkRoundTrip(t *testing.T, in *Run) {
+	t.Helper()
 	var first bytes.Buffer
 	if err := WriteJSON(&first, in); err != nil {
 		t.Fatalf("WriteJSON: %v", err)
@@ -39,7 +54,8 @@ func checkSameRun(t *testing.T, a, b *Run) {
 	if a.Scenario != b.Scenario || a.Target != b.Target ||
 		a.MockSeed != b.MockSeed || a.MockProfile != b.MockProfile ||
 		a.Version != b.Version || !a.Start.Equal(b.Start) ||
-		a.Interrupted != b.Interrupted || a.Description != b.Description {
+		a.Interrupted != b.Interrupted || a.Description != b.Description ||
+		a.ShardIndex != b.ShardIndex || a.ShardCount != b.ShardCount {
 		t.Errorf("run header: got %+v, want %+v", b, a)
 	}
 	if len(a.Stages) != len(b.Stages) {
@@ -60,7 +76,10 @@ func checkSameStage(t *testing.T, a, b *Stage) {
 		a.Model != b.Model || a.Concurrency != b.Concurrency ||
 		a.Held != b.Held || a.SucceededEarlier != b.SucceededEarlier ||
 		a.Capped != b.Capped || a.BudgetExhausted != b.BudgetExhausted ||
-		a.Setup != b.Setup || a.InvalidReceipts != b.InvalidReceipts {
+		a.Setup != b.Setup || a.InvalidReceipts != b.InvalidReceipts ||
+		a.NewConnections != b.NewConnections ||
+		a.TargetRate != b.TargetRate ||
+		!maps.Equal(a.TransportErrors, b.TransportErrors) {
 		t.Errorf("stage %s: got %+v, want %+v", a.Name, b, a)
 	}
 	checkSameLatency(t, a.Name, a.Latency, b.Latency)
@@ -169,6 +188,104 @@ func TestJSONShape(t *testing.T) {
 	}
 }
 
+// TestJSONNewFields pins the shape of the shard, transport-error, new
+// connection and target-rate fields, null and present.
+func TestJSONNewFields(t *testing.T) {
+	tests := []struct {
+		name  string
+		run   *Run
+		shard string
+		stage []string // transport_errors, new_connections, target_rate
+	}{
+		{"whole run", sampleRun(), "null",
+			[]string{`{"reset":6,"timeout":4}`, "50", "null"}},
+		{"shard", shardRun(1, 4), `{"count":4,"index":1}`,
+			[]string{`{"reset":6,"timeout":4}`, "50", "null"}},
+		{"empty stage", edgeRuns()["empty"], "null",
+			[]string{"{}", "0", "null"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteJSON(&b, tt.run); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Shard  json.RawMessage
+				Stages []map[string]json.RawMessage
+			}
+			if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := compact(t, doc.Shard); got != tt.shard {
+				t.Errorf("shard = %s, want %s", got, tt.shard)
+			}
+			st := doc.Stages[0]
+			for i, k := range []string{"transport_errors",
+				"new_connections", "target_rate_per_s"} {
+				if got := compact(t, st[k]); got != tt.stage[i] {
+					t.Errorf("%s = %s, want %s", k, got, tt.stage[i])
+				}
+			}
+		})
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"target_rate_per_s": 200,`) {
+		t.Errorf("the open stage's target_rate_per_s is not 200")
+	}
+}
+
+func compact(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	b, err := json.Marshal(v) // sorts keys
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestReadJSONOlderSummary reads a summary written before the shard,
+// transport-error, connection and target-rate fields existed: they read
+// as zero.
+func TestReadJSONOlderSummary(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, shardRun(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "shard")
+	for _, st := range doc["stages"].([]any) {
+		for _, k := range []string{"transport_errors", "new_connections",
+			"target_rate_per_s"} {
+			delete(st.(map[string]any), k)
+		}
+	}
+	old, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadJSON(bytes.NewReader(old))
+	if err != nil {
+		t.Fatalf("ReadJSON of an older summary: %v", err)
+	}
+	st := r.Stages[1]
+	if r.ShardCount != 0 || st.TargetRate != 0 || st.NewConnections != 0 ||
+		st.TransportErrors != nil {
+		t.Errorf("older summary read as shard %d/%d, stage %+v; want zeros",
+			r.ShardIndex, r.ShardCount, st)
+	}
+}
+
 func TestJSONEdgeRunsHaveNoNaN(t *testing.T) {
 	for name, r := range edgeRuns() {
 		t.Run(name, func(t *testing.T) {
@@ -261,6 +378,12 @@ func TestReadJSONErrors(t *testing.T) {
 		{name: "bad time", edit: func(d map[string]any) {
 			d["start"] = "yesterday"
 		}, want: `bad time "yesterday"`},
+		{name: "shard index out of range", edit: func(d map[string]any) {
+			d["shard"] = map[string]any{"index": 4, "count": 4}
+		}, want: "bad shard 4/4"},
+		{name: "shard of one", edit: func(d map[string]any) {
+			d["shard"] = map[string]any{"index": 0, "count": 1}
+		}, want: "bad shard 0/1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

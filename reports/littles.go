@@ -16,6 +16,8 @@ type LittlesLaw struct {
 	// no limit is known, the best goodput measured.
 	Rate       float64 `json:"allowed_per_s"`
 	RateSource string  `json:"allowed_from"`
+	// FromLimit is set when Rate is a known limit, not a measurement.
+	FromLimit bool `json:"from_limit"`
 	// Unloaded is the time an operation holds its permit at the lowest
 	// level, in ms: concurrency over throughput there.
 	Unloaded float64 `json:"unloaded_ms"`
@@ -23,11 +25,15 @@ type LittlesLaw struct {
 	// just reach the rate.
 	Predicted float64 `json:"predicted_concurrency"`
 	// Measured is the recommended concurrency, 0 when there is none;
-	// MeasuredGoodput is its goodput and MeasuredTime the time an
-	// operation held its permit there, in ms.
-	Measured        int     `json:"measured_concurrency"`
-	MeasuredGoodput float64 `json:"measured_goodput_per_s"`
-	MeasuredTime    float64 `json:"measured_in_flight_ms"`
+	// MeasuredThroughput and MeasuredGoodput are its operations
+	// answered and ok per second, and MeasuredTime the time an
+	// operation held its permit there, in ms. The allowed rate counts
+	// every answer, a policy denial too, so it compares with the
+	// throughput.
+	Measured           int     `json:"measured_concurrency"`
+	MeasuredThroughput float64 `json:"measured_throughput_per_s"`
+	MeasuredGoodput    float64 `json:"measured_goodput_per_s"`
+	MeasuredTime       float64 `json:"measured_in_flight_ms"`
 	// Why says in words why the measurement and the prediction differ.
 	Why string `json:"why"`
 }
@@ -38,17 +44,17 @@ type LittlesLaw struct {
 // goodput measured stands for it.
 func Explain(levels []TuneLevel, rec Recommendation, rate float64,
 	source string) LittlesLaw {
+	x := LittlesLaw{Rate: rate, RateSource: source, FromLimit: rate > 0}
 	if rate <= 0 {
-		rate, source = rec.Best, "the best goodput measured (no rate "+
-			"limit known)"
+		x.Rate, x.RateSource = rec.Best, "the best goodput measured, as "+
+			"no rate limit is known"
 	}
-	x := LittlesLaw{Rate: rate, RateSource: source}
 	if len(levels) == 0 {
 		x.Why = "No level ran, so there is nothing to compare."
 		return x
 	}
 	x.Unloaded = levels[0].InFlightTime()
-	x.Predicted = rate * x.Unloaded / 1000
+	x.Predicted = x.Rate * x.Unloaded / 1000
 	if !rec.Found {
 		x.Why = "No level met the limits, so no measurement stands " +
 			"beside the prediction."
@@ -56,8 +62,12 @@ func Explain(levels []TuneLevel, rec Recommendation, rate float64,
 	}
 	r := levels[rec.Index]
 	x.Measured, x.MeasuredGoodput = r.Concurrency, r.Goodput
+	x.MeasuredThroughput = r.Throughput
 	x.MeasuredTime = r.InFlightTime()
 	x.Why = x.why(levels, rec)
+	if s := x.past(levels, rec); s != "" {
+		x.Why += " " + s
+	}
 	return x
 }
 
@@ -65,7 +75,7 @@ func Explain(levels []TuneLevel, rec Recommendation, rate float64,
 func (x *LittlesLaw) why(levels []TuneLevel, rec Recommendation) string {
 	r := levels[rec.Index]
 	var parts []string
-	if s := x.belowLimit(rec); s != "" {
+	if s := x.belowLimit(levels); s != "" {
 		parts = append(parts, s)
 	}
 	if s := x.coarse(levels, r); s != "" {
@@ -88,26 +98,45 @@ func (x *LittlesLaw) why(levels []TuneLevel, rec Recommendation) string {
 	return "They differ because " + strings.Join(parts, "; and ") + "."
 }
 
+// past describes a level above the recommendation that lost goodput:
+// more in flight bought only waiting.
+func (x *LittlesLaw) past(levels []TuneLevel, rec Recommendation) string {
+	r := levels[rec.Index]
+	for _, l := range levels[rec.Index+1:] {
+		if l.Goodput >= 0.9*r.Goodput {
+			continue
+		}
+		s := fmt.Sprintf("Past the knee goodput falls, to %.1f/s at %d "+
+			"in flight", l.Goodput, l.Concurrency)
+		if l.RetryWait >= 0.05*l.InFlightTime() && l.RetryWait > 0 {
+			s += fmt.Sprintf(", where an operation waited %s on average "+
+				"before its retries: the extra permits are spent waiting",
+				fmtMillis(l.RetryWait))
+		}
+		return s + "."
+	}
+	return ""
+}
+
 // belowLimit notes a ceiling that something other than the allowed rate
 // sets.
-func (x *LittlesLaw) belowLimit(rec Recommendation) string {
-	if rec.Best >= 0.9*x.Rate {
+func (x *LittlesLaw) belowLimit(levels []TuneLevel) string {
+	best := 0.0
+	for _, l := range levels {
+		best = max(best, l.Throughput)
+	}
+	if !x.FromLimit || best >= 0.9*x.Rate {
 		return ""
 	}
-	return fmt.Sprintf("the best goodput, %.1f/s, stays below the "+
-		"allowed %.1f/s, so something else binds first (the server's "+
-		"capacity or the client), and the rate-based prediction is too "+
-		"high", rec.Best, x.Rate)
+	return fmt.Sprintf("the most operations answered, %.1f/s, stay "+
+		"below the allowed %.1f/s, so something else binds first (the "+
+		"server's capacity or the client), and the rate-based "+
+		"prediction is too high", best, x.Rate)
 }
 
 // coarse notes a knee that lies between two levels tried.
 func (x *LittlesLaw) coarse(levels []TuneLevel, r TuneLevel) string {
-	below := 0
-	for _, l := range levels {
-		if l.Concurrency < r.Concurrency {
-			below = max(below, l.Concurrency)
-		}
-	}
+	below := nearestBelow(levels, r.Concurrency)
 	need := int(math.Ceil(x.Predicted - 1e-9))
 	if below == 0 || r.Concurrency-below < 2 || r.Concurrency <= need {
 		return ""

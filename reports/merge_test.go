@@ -2,6 +2,7 @@ package reports
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -147,5 +148,202 @@ func TestMergeKeepsIntervalsSorted(t *testing.T) {
 		return x.Start.Compare(y.Start)
 	}) || len(ivs) != 2 {
 		t.Errorf("intervals not merged in time order: %v", ivs)
+	}
+}
+
+// dealt returns a whole open stage of n operations at rate per second,
+// one every 1/rate from t0, and the same operations dealt round-robin
+// into count shards, as loadgen deals an open schedule. Shard i started
+// late by late[i], which delays its operations too; the whole run holds
+// them where they happened.
+func dealt(n int, rate float64, count int,
+	late []time.Duration) (*Run, []*Run) {
+	whole := &Run{Scenario: "dealt", Target: "mock"}
+	shards := make([]*Run, count)
+	for i := range shards {
+		shards[i] = &Run{Scenario: "dealt", Target: "mock",
+			ShardIndex: i, ShardCount: count}
+	}
+	stage := func(start time.Time) *Stage {
+		s := NewStage("open", "authorize")
+		s.Model, s.TargetRate, s.Start = "open", rate, start
+		s.NewConnections = 3
+		s.TransportErrors = map[string]int64{"reset": 1}
+		return s
+	}
+	ws := stage(t0)
+	whole.Stages = []*Stage{ws}
+	for i, sh := range shards {
+		sh.Stages = []*Stage{stage(t0.Add(late[i]))}
+	}
+	gap := time.Duration(float64(time.Second) / rate)
+	for k := range n {
+		at := time.Duration(k)*gap + late[k%count]
+		d := time.Duration(1000+(k*7919)%20000) * time.Microsecond
+		for _, s := range []*Stage{ws, shards[k%count].Stages[0]} {
+			s.Intended++
+			s.Sent++
+			s.Outcomes[OK]++
+			s.Attempts[OK]++
+			s.Latency[Response].Record(d)
+			s.Latency[Service].Record(d)
+			off := t0.Sub(s.Start) + at
+			bumpSeries(&s.Series.Offered, off)
+			bumpSeries(&s.Series.Sent, off)
+			bumpSeries(&s.Series.Goodput, off+d)
+			s.Duration = max(s.Duration, off+d)
+		}
+	}
+	ws.TransportErrors["reset"] = int64(count)
+	ws.NewConnections = int64(3 * count)
+	return whole, shards
+}
+
+func bumpSeries(s *[]int64, at time.Duration) {
+	i := int(at / time.Second)
+	for len(*s) <= i {
+		*s = append(*s, 0)
+	}
+	(*s)[i]++
+}
+
+// TestMergeShardSetIsTheWholeRun merges 4 shards of one schedule and
+// finds the single run's counts, histograms, per-second offered rate
+// (aligned on wall-clock time), target rate, transport errors and
+// connections. When one shard started two seconds late, the merge says
+// that the target rate was not met, though each shard met its share.
+func TestMergeShardSetIsTheWholeRun(t *testing.T) {
+	tests := []struct {
+		name string
+		late []time.Duration
+		warn string
+	}{
+		{"together", make([]time.Duration, 4), ""},
+		{"one 2 s late", []time.Duration{0, 0, 2 * time.Second, 0},
+			"target rate not met: operations went out at 285.8/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			whole, shards := dealt(2000, 400, 4, tt.late)
+			m, err := Merge(shards[2], shards[0], shards[3], shards[1])
+			if err != nil {
+				t.Fatalf("Merge: %v", err)
+			}
+			if m.ShardCount != 0 || len(m.Warnings) != 0 {
+				t.Errorf("merge is shard %d/%d with warnings %q; want a "+
+					"whole run, none", m.ShardIndex, m.ShardCount, m.Warnings)
+			}
+			checkSameTotals(t, m.Stages[0], whole.Stages[0])
+			w := StageWarnings(m.Stages[0])
+			if tt.warn == "" && len(w) > 0 || tt.warn != "" &&
+				(len(w) != 1 || !strings.HasPrefix(w[0], tt.warn)) {
+				t.Errorf("merged stage warns %q; want %q", w, tt.warn)
+			}
+			for _, sh := range shards {
+				st := sh.Stages[0]
+				if w := stageWarnings(st, shardShare(sh)); len(w) != 0 {
+					t.Errorf("shard %d warns %q; want nothing",
+						sh.ShardIndex, w)
+				}
+			}
+		})
+	}
+}
+
+// checkSameTotals compares a merged stage with the whole run's.
+func checkSameTotals(t *testing.T, got, want *Stage) {
+	t.Helper()
+	if got.Intended != want.Intended || got.Outcomes != want.Outcomes ||
+		got.NewConnections != want.NewConnections ||
+		!maps.Equal(got.TransportErrors, want.TransportErrors) {
+		t.Errorf("merged counts %+v, want %+v", got, want)
+	}
+	if got.TargetRate != want.TargetRate {
+		t.Errorf("merged target rate = %v, want the schedule's %v",
+			got.TargetRate, want.TargetRate)
+	}
+	for _, kind := range []string{Response, Service} {
+		if !got.Latency[kind].Hist.Equals(want.Latency[kind].Hist) {
+			t.Errorf("merged %s histogram differs from the whole run's",
+				kind)
+		}
+	}
+	if !slices.Equal(got.Series.Offered, want.Series.Offered) {
+		t.Errorf("merged offered per second = %v, want %v",
+			got.Series.Offered, want.Series.Offered)
+	}
+}
+
+func TestMergeRefusesBrokenShardSets(t *testing.T) {
+	_, shards := dealt(40, 400, 4, make([]time.Duration, 4))
+	other := sampleRun()
+	other.Scenario, other.ShardIndex, other.ShardCount = "dealt", 1, 3
+	whole := sampleRun()
+	whole.Scenario = "dealt"
+	tests := []struct {
+		name string
+		runs []*Run
+		want string // "" for no error
+	}{
+		{"whole set", shards, ""},
+		{"whole set and a whole run", append(slices.Clone(shards), whole), ""},
+		{"one missing", []*Run{shards[0], shards[1], shards[3]},
+			"incomplete shard set of 4: missing shard 2"},
+		{"one alone", shards[1:2],
+			"incomplete shard set of 4: missing shards 0, 2, 3"},
+		{"one twice", append(slices.Clone(shards), shards[3]),
+			"incomplete shard set of 4: duplicated shard 3"},
+		{"missing and twice", []*Run{shards[0], shards[0], shards[1],
+			shards[2]}, "missing shard 3; duplicated shard 0"},
+		{"two sets", append(slices.Clone(shards), other),
+			"shards of different sets: shard counts 4, 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Merge(tt.runs...)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Merge = %v, want no error", err)
+				}
+				return
+			}
+			var set *ShardSetError
+			if !errors.Is(err, ErrMerge) || !errors.As(err, &set) ||
+				!strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Merge = %v, want a *ShardSetError wrapping "+
+					"ErrMerge and saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestShardSetErrorLists(t *testing.T) {
+	_, shards := dealt(40, 400, 5, make([]time.Duration, 5))
+	_, err := Merge(shards[0], shards[2], shards[2], shards[4])
+	var set *ShardSetError
+	if !errors.As(err, &set) {
+		t.Fatalf("Merge = %v, want a *ShardSetError", err)
+	}
+	if set.Count != 5 || !slices.Equal(set.Missing, []int{1, 3}) ||
+		!slices.Equal(set.Duplicated, []int{2}) {
+		t.Errorf("ShardSetError = %+v, want count 5, missing [1 3], "+
+			"duplicated [2]", set)
+	}
+}
+
+func TestMergeWarnsOfDifferentTargetRates(t *testing.T) {
+	a, b := sampleRun(), sampleRun()
+	b.Stages[1].TargetRate = 250
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Stages[1].TargetRate; got != 250 {
+		t.Errorf("target rate = %v, want the highest, 250", got)
+	}
+	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0],
+		"planned different target rates (200.0/s, 250.0/s)") {
+		t.Errorf("warnings = %q, want one about the target rates",
+			m.Warnings)
 	}
 }

@@ -96,3 +96,59 @@ func TestWriteHTMLEdgeRuns(t *testing.T) {
 		})
 	}
 }
+
+func sampleComparison(t *testing.T) *Comparison {
+	t.Helper()
+	next := sampleRun()
+	next.Stages[1].Outcomes[TransportError] += 100
+	c, err := Compare(sampleRun(), next, DefaultTolerances())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestReportsShowComparison(t *testing.T) {
+	c := sampleComparison(t)
+	var md, page bytes.Buffer
+	err := WriteMarkdownWith(&md, sampleRun(), MarkdownOptions{Comparison: c})
+	if err != nil {
+		t.Fatalf("WriteMarkdownWith: %v", err)
+	}
+	err = WriteHTML(&page, sampleRun(), HTMLOptions{Comparison: c,
+		NoPlots: true})
+	if err != nil {
+		t.Fatalf("WriteHTML: %v", err)
+	}
+	for name, want := range map[string][]string{
+		md.String(): {"## Baseline comparison", "| ramp | failure rate |",
+			"❌ **REGRESSION**", "\nREGRESSION (tolerances: latency +10%"},
+		page.String(): {"<h2>Baseline comparison</h2>",
+			`<p class="fail">REGRESSION (tolerances`,
+			`<tr class="fail"><td>ramp</td><td>failure rate</td>`},
+	} {
+		for _, w := range want {
+			if !strings.Contains(name, w) {
+				t.Errorf("report lacks %q:\n%s", w, name)
+			}
+		}
+	}
+}
+
+func TestReportsNameTheShard(t *testing.T) {
+	r := sampleRun()
+	r.ShardIndex, r.ShardCount = 2, 4
+	var md, page bytes.Buffer
+	if err := WriteMarkdown(&md, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&page, r, HTMLOptions{NoPlots: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{md.String(), page.String()} {
+		if !strings.Contains(s, "This is shard 2/4: this result is one "+
+			"share of a sharded run") {
+			t.Errorf("report does not name the shard:\n%s", s)
+		}
+	}
+}

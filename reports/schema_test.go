@@ -174,6 +174,7 @@ func TestSummaryMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs["merged"] = merged
+	runs["shard"] = shardRun(0, 2)
 	for name, r := range runs {
 		var b bytes.Buffer
 		if err := WriteJSON(&b, r); err != nil {

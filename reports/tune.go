@@ -112,7 +112,10 @@ func share(n, total int64) float64 {
 	return float64(n) / float64(total)
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// ms returns d in milliseconds.
+func ms(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond)
+}
 
 func deref(p *float64) float64 {
 	if p == nil {
@@ -129,14 +132,16 @@ const FlatGain = 0.05
 // no longer grows: no later level beats its goodput by FlatGain or more.
 // Levels are in ascending concurrency. It returns -1 for no levels.
 func PlateauStart(levels []TuneLevel) int {
-	k, best := len(levels)-1, 0.0
-	for i := len(levels) - 1; i >= 0; i-- {
-		if i < len(levels)-1 && best >= levels[i].Goodput*(1+FlatGain) {
-			break
-		}
-		k, best = i, max(best, levels[i].Goodput)
+	after := make([]float64, len(levels)) // best goodput after each level
+	for i := len(levels) - 2; i >= 0; i-- {
+		after[i] = max(after[i+1], levels[i+1].Goodput)
 	}
-	return k
+	for i, l := range levels {
+		if after[i] <= l.Goodput || after[i] < l.Goodput*(1+FlatGain) {
+			return i
+		}
+	}
+	return -1
 }
 
 // PastKnee reports whether a sweep may skip its remaining levels: the
@@ -234,12 +239,12 @@ func (c Criteria) shortfall(l TuneLevel, best float64) string {
 // are the criteria and rate the allowed rate (0 when unknown), as for
 // Recommend and Explain. In order, it tries:
 //
+//   - the whole numbers either side of what Little's law predicts, when
+//     inside the range swept: often the knee itself, and a sharp peak
+//     between two doubling levels is not missed;
 //   - halfway between the recommended level (or, when none meets the
 //     limits, the lowest that reaches c.Share of the best goodput) and
-//     the nearest level below it, until they are adjacent;
-//   - the whole numbers either side of what Little's law predicts, when
-//     inside the range swept, so that a sharp peak between two doubling
-//     levels is not missed.
+//     the nearest level below it, until they are adjacent.
 //
 // Every concurrency it returns lies inside the range swept and has not
 // been tried, so repeated calls end.
@@ -248,9 +253,6 @@ func Refinement(levels []TuneLevel, c Criteria, rate float64) (int, bool) {
 		return 0, false
 	}
 	rec := Recommend(levels, c)
-	if mid, ok := halfway(levels, pivot(levels, rec, c)); ok {
-		return mid, true
-	}
 	p := Explain(levels, rec, rate, "").Predicted
 	lo, hi := levels[0].Concurrency, levels[len(levels)-1].Concurrency
 	for _, n := range []int{int(math.Floor(p)), int(math.Ceil(p))} {
@@ -258,7 +260,7 @@ func Refinement(levels []TuneLevel, c Criteria, rate float64) (int, bool) {
 			return n, true
 		}
 	}
-	return 0, false
+	return halfway(levels, pivot(levels, rec, c))
 }
 
 // pivot is the level refinement narrows towards from below: the
@@ -279,16 +281,22 @@ func pivot(levels []TuneLevel, rec Recommendation, c Criteria) int {
 // halfway returns the concurrency halfway between at and the nearest
 // level below it, when they are at least two apart.
 func halfway(levels []TuneLevel, at int) (int, bool) {
+	below := nearestBelow(levels, at)
+	if below == 0 || at-below < 2 {
+		return 0, false
+	}
+	return below + (at-below)/2, true
+}
+
+// nearestBelow returns the highest concurrency tried below at, or 0.
+func nearestBelow(levels []TuneLevel, at int) int {
 	below := 0
 	for _, l := range levels {
 		if l.Concurrency < at {
 			below = max(below, l.Concurrency)
 		}
 	}
-	if below == 0 || at-below < 2 {
-		return 0, false
-	}
-	return below + (at-below)/2, true
+	return below
 }
 
 func tried(levels []TuneLevel, n int) bool {

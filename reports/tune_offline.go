@@ -20,6 +20,9 @@ type OfflinePoint struct {
 	LostBy    map[string]int64 `json:"lost_by,omitempty"`
 	// MaxDepth is the deepest the queue was.
 	MaxDepth int64 `json:"max_depth"`
+	// SendRate is how fast the flushers got answers: delivered actions
+	// per second of the stage, drain included.
+	SendRate float64 `json:"send_per_s"`
 	// TTRP50 and TTRP99 are percentiles of time to receipt, from
 	// enqueue to the server's answer; EnqueueP99 is of the caller's
 	// enqueue call.
@@ -54,6 +57,7 @@ func SummarizeOffline(st *Stage, interval time.Duration,
 	for _, d := range o.Depth {
 		p.MaxDepth = max(p.MaxDepth, d)
 	}
+	p.SendRate = perSecond(o.Delivered, st.Duration)
 	ttr := orEmpty(o.TimeToReceipt).Summary()
 	p.TTRP50, p.TTRP99 = deref(ttr.P50), deref(ttr.P99)
 	p.EnqueueP99 = deref(orEmpty(o.Enqueue).Summary().P99)
@@ -63,8 +67,10 @@ func SummarizeOffline(st *Stage, interval time.Duration,
 // OfflineTune is the result of an offline-queue sweep at one arrival
 // rate.
 type OfflineTune struct {
-	// Rate is the arrival rate, in actions per second.
-	Rate float64 `json:"rate_per_s"`
+	// Rate is the arrival rate, in actions per second, and Seconds how
+	// long actions arrived at each setting.
+	Rate    float64 `json:"rate_per_s"`
+	Seconds float64 `json:"seconds"`
 	// Points are the settings run, in the order they ran.
 	Points []OfflinePoint `json:"points"`
 	// Skipped lists flush intervals not run, because a shorter one
@@ -77,8 +83,9 @@ type OfflineTune struct {
 }
 
 // RecommendOffline picks the lossless point with the smallest queue,
-// and among those the one with the lowest p99 time to receipt. It
-// returns -1 and false when every point lost actions.
+// and among those the one with the shortest flush interval, which never
+// makes a receipt later. It returns -1 and false when every point lost
+// actions.
 func RecommendOffline(points []OfflinePoint) (int, bool) {
 	best := -1
 	for i, p := range points {
@@ -87,7 +94,7 @@ func RecommendOffline(points []OfflinePoint) (int, bool) {
 		}
 		if best < 0 || p.QueueSize < points[best].QueueSize ||
 			p.QueueSize == points[best].QueueSize &&
-				p.TTRP99 < points[best].TTRP99 {
+				p.FlushInterval < points[best].FlushInterval {
 			best = i
 		}
 	}
@@ -95,9 +102,17 @@ func RecommendOffline(points []OfflinePoint) (int, bool) {
 }
 
 // PredictQueue returns the queue size Little's law predicts for an
-// offline queue: the actions that arrive at rate (per second) during
-// one flush interval, rounded up, plus one for the action that starts
-// the interval.
+// offline queue whose flushers keep up: the actions that arrive at rate
+// (per second) during one flush interval, rounded up, plus one for the
+// action that starts the interval.
 func PredictQueue(rate float64, interval time.Duration) int {
 	return int(math.Ceil(rate*interval.Seconds()-1e-9)) + 1
+}
+
+// PredictBacklog returns the backlog that builds when actions arrive at
+// rate for seconds while flushers answer only send per second: the
+// queue, and the batches taken from it, must hold it all. It is 0 when
+// the flushers keep up.
+func PredictBacklog(rate, send, seconds float64) int {
+	return int(math.Ceil(max(rate-send, 0)*seconds - 1e-9))
 }

@@ -118,8 +118,9 @@ func writeLittle(w *errWriter, x *LittlesLaw) {
 		"operation unloaded = %.1f in flight\n", x.Rate, x.RateSource,
 		fmtMillis(x.Unloaded), x.Predicted)
 	if x.Measured > 0 {
-		w.printf("measured:     %d in flight give %.1f/s at %s in "+
-			"flight per operation\n", x.Measured, x.MeasuredGoodput,
+		w.printf("measured:     %d in flight answer %.1f/s (%.1f/s ok) "+
+			"at %s in flight per operation\n", x.Measured,
+			x.MeasuredThroughput, x.MeasuredGoodput,
 			fmtMillis(x.MeasuredTime))
 	}
 	w.printf("%s\n", x.Why)
@@ -164,10 +165,32 @@ func writeOfflineTune(w *errWriter, o *OfflineTune) {
 		"%.1f/s: nothing lost; time to receipt p50 %s, p99 %s\n",
 		p.FlushInterval, p.QueueSize, o.Rate, fmtMillis(p.TTRP50),
 		fmtMillis(p.TTRP99))
-	w.printf("Little's law: %.1f/s x %v flush interval needs a queue "+
-		"of about %d; a longer interval needs a larger queue and adds "+
-		"about half of itself to time to receipt\n", o.Rate,
+	writeOfflineLittle(w, o, p)
+}
+
+// writeOfflineLittle sets the queue Little's law predicts beside the
+// one measured.
+func writeOfflineLittle(w *errWriter, o *OfflineTune, p OfflinePoint) {
+	w.printf("Little's law: when the flushers keep up, a queue holds what "+
+		"arrives in one flush interval, %.1f/s x %v = about %d\n", o.Rate,
 		p.FlushInterval, PredictQueue(o.Rate, p.FlushInterval))
+	need := PredictQueue(o.Rate, p.FlushInterval)
+	switch {
+	case p.MaxDepth <= int64(need) && p.QueueSize < need:
+		w.printf("measured: %d is enough, because a batch that fills goes "+
+			"at once: a smaller queue flushes early, and loses nothing "+
+			"while the flushers keep up\n", p.QueueSize)
+		return
+	case p.MaxDepth <= int64(need):
+		w.printf("measured: %d; a longer interval needs a larger queue "+
+			"and adds up to itself to time to receipt\n", p.QueueSize)
+		return
+	}
+	w.printf("measured: %d, because the flushers answered only %.1f/s, "+
+		"below the arrival rate, so the queue and its batches must hold "+
+		"the backlog: (%.1f - %.1f)/s x %gs = about %d; time to receipt "+
+		"grows with it\n", p.QueueSize, p.SendRate, o.Rate, p.SendRate,
+		o.Seconds, PredictBacklog(o.Rate, p.SendRate, o.Seconds))
 }
 
 func intList(v []int) string {

@@ -653,9 +653,15 @@ var contradictionCases = []badCase{
 		field: "target.url", msg: "the URL holds credentials"},
 	{name: "url without scheme", src: lines("target:",
 		"  url: a.example/api") + sem(), line: 2, field: "target.url",
-		msg: "is not an http or https URL"},
+		msg: "not a URL with a host"},
 	{name: "url ftp", src: lines("target:", "  url: ftp://a.example") +
-		sem(), line: 2, field: "target.url", msg: "not an http or https"},
+		sem(), line: 2, field: "target.url", msg: `the scheme is "ftp"`},
+	{name: "api key as a list", src: lines("target:",
+		"  url: https://a.example", "  api_key: [a, b]") + sem(),
+		line: 3, field: "target.api_key", msg: "set AIRA_API_KEY"},
+	{name: "api key from the environment", src: lines("target:",
+		"  url: https://a.example", "  api_key: ${KEY:-k}") + sem(),
+		line: 3, field: "target.api_key", msg: "ends up in version control"},
 	{name: "policy none with max_retries", src: sem() + lines("client:",
 		"  retry:", "    policy: none", "    max_retries: 5"), line: 9,
 		field: "client.retry.max_retries", msg: "policy none never retries"},
@@ -679,6 +685,10 @@ var contradictionCases = []badCase{
 		"  - {name: a, flow: health, executor: gather, items: 1}",
 		"  - {name: a, flow: health, executor: gather, items: 1}"),
 		line: 3, field: "stages[1].name", msg: "names must be unique"},
+	{name: "stage name taken by an unnamed stage", src: lines("stages:",
+		"  - {name: stage-2, flow: health, executor: gather, items: 1}",
+		"  - {flow: health, executor: gather, items: 1}"), line: 3,
+		field: "stages[1].name", msg: `stage name "stage-2" is also`},
 	{name: "stage name with a brace", src: stage("name: a}b",
 		"flow: health", "executor: gather", "items: 1"), line: 2,
 		field: "stages[0].name", msg: "a stage name holds"},
@@ -714,6 +724,27 @@ var envCases = []badCase{
 	{name: "variable expands to text", src: stage("flow: authorize",
 		"executor: gather", "items: ${WORD:-many}"), line: 4,
 		field: "stages[0].items", msg: `want a whole number, got text "many"`},
+}
+
+// TestKeyNeverEchoed checks that no message repeats what looks like an
+// API key, wherever the file puts one.
+func TestKeyNeverEchoed(t *testing.T) {
+	const key = "aira_live_S3CRET"
+	for _, src := range []string{
+		"target:\n  api_key: " + key + "\n" + sem(),
+		"target:\n  api_key: 12345" + key[:0] + "\n" + sem(),
+		"target:\n  api_key: {k: " + key + "}\n" + sem(),
+		"target:\n  url: https://u:" + key + "@a.example\n" + sem(),
+		"target:\n  url: ftp://u:" + key + "@a.example\n" + sem(),
+		"target:\n  url: \"%zz" + key + "\"\n" + sem(),
+	} {
+		err := parseErr(src)
+		if err == nil || strings.Contains(err.Error(), "S3CRET") ||
+			strings.Contains(err.Error(), "12345") {
+			t.Errorf("Parse of\n%s= %v; want an error without the key",
+				src, err)
+		}
+	}
 }
 
 // allBadCases lists every bad scenario file, by group.

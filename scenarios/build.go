@@ -72,9 +72,10 @@ func (c *checker) runnable(p *loadgen.Plan) {
 
 func (c *checker) target(f *File, s *Scenario) {
 	t := f.Target
-	if t.APIKey != "" {
-		c.at("target.api_key", "an API key in a scenario file ends up in "+
-			"version control; set AIRA_API_KEY in the environment instead")
+	if c.has("target.api_key") {
+		c.atKey("target.api_key", "an API key in a scenario file ends "+
+			"up in version control; set AIRA_API_KEY in the environment "+
+			"instead")
 	}
 	if t.URL == "" {
 		c.mock(t.Mock, s)
@@ -84,13 +85,18 @@ func (c *checker) target(f *File, s *Scenario) {
 		c.atKey("target.mock", "set url or mock, not both: with a url "+
 			"the mock does not run")
 	}
+	// The URL is not echoed: it may hold credentials.
 	u, err := url.Parse(t.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
-		u.Host == "" {
-		c.at("target.url", "%q is not an http or https URL", t.URL)
-	} else if u.User != nil {
+	switch {
+	case err != nil || u.Host == "":
+		c.at("target.url", "not a URL with a host, such as "+
+			"https://aira.example.com")
+	case u.User != nil:
 		c.at("target.url", "the URL holds credentials; set "+
 			"AIRA_API_KEY in the environment instead")
+	case u.Scheme != "http" && u.Scheme != "https":
+		c.at("target.url", "the scheme is %q; want http or https",
+			u.Scheme)
 	}
 	s.URL = t.URL
 }
@@ -110,24 +116,24 @@ func (c *checker) mock(m *MockSpec, s *Scenario) {
 // {stage:NAME} scope and a report's file names can carry it.
 var stageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
 
-// stageNames checks that stage names are well formed and unique.
+// stageNames checks that stage names are well formed and that the
+// names stages run under, given or "stage-N", are unique.
 func (c *checker) stageNames(stages []StageSpec) {
 	first := map[string]int{}
-	for i, st := range stages {
+	for i := range stages {
+		st := &stages[i]
 		path := fmt.Sprintf("stages[%d].name", i)
-		if st.Name == "" {
-			continue
-		}
-		if !stageName.MatchString(st.Name) {
+		if st.Name != "" && !stageName.MatchString(st.Name) {
 			c.at(path, "%q: a stage name holds 1 to 64 letters, digits, "+
 				"and - _ . + (not first)", st.Name)
 		}
-		if j, ok := first[st.Name]; ok {
+		name := stageNameOf(i, st)
+		if j, ok := first[name]; ok {
 			c.at(path, "stage name %q is also stages[%d]'s; names "+
-				"must be unique", st.Name, j)
+				"must be unique", name, j)
 			continue
 		}
-		first[st.Name] = i
+		first[name] = i
 	}
 }
 
@@ -178,13 +184,20 @@ func referenceOf(st *StageSpec, f *File) string {
 	return "none"
 }
 
-// sortByPlace orders errors by line, then column, and drops repeats.
+// sortByPlace orders errors by place, then field and message, so that
+// the order never depends on a map's, and drops repeats.
 func sortByPlace(es Errors) Errors {
 	sort.SliceStable(es, func(i, j int) bool {
-		if es[i].Line != es[j].Line {
-			return es[i].Line < es[j].Line
+		a, b := es[i], es[j]
+		switch {
+		case a.Line != b.Line:
+			return a.Line < b.Line
+		case a.Col != b.Col:
+			return a.Col < b.Col
+		case a.Field != b.Field:
+			return a.Field < b.Field
 		}
-		return es[i].Col < es[j].Col
+		return a.Msg < b.Msg
 	})
 	return slices.CompactFunc(es, func(a, b *Error) bool {
 		return *a == *b

@@ -276,9 +276,7 @@ func (c *checker) walkType(n ast.Node, t reflect.Type, path string) {
 		return
 	}
 	switch t.Kind() {
-	case reflect.Struct:
-		c.mapping(n, path, t)
-	case reflect.Map:
+	case reflect.Struct, reflect.Map:
 		c.mapping(n, path, t)
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
@@ -443,9 +441,23 @@ func (c *checker) key(e entry, path string, t reflect.Type,
 		return
 	}
 	c.keyPos[p] = e.key.Position
+	if secretFields[fieldKey{f.owner, name}] {
+		c.secret(e.value, p)
+		return
+	}
 	c.walk(e.value, f.typ, p)
 	if allowed, ok := c.enums[fieldKey{f.owner, name}]; ok {
 		c.enum(e.value, p, allowed)
+	}
+}
+
+// secret notes where a field that must not be in a file is written,
+// without reading its value into any message; the value is pruned so
+// that the file still decodes and the refusal can be reported.
+func (c *checker) secret(n ast.Node, path string) {
+	if n = unwrap(n); n != nil && n.GetToken() != nil {
+		c.pos[path] = startOf(n)
+		c.bad[n] = true
 	}
 }
 

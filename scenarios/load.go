@@ -84,6 +84,20 @@ func Load(path string, env Getenv) (*Scenario, error) {
 	return Parse(name+".yaml", data, env)
 }
 
+// ShippedFile returns the bytes of the shipped scenario name, so a copy
+// can travel with a run (in a Kubernetes ConfigMap, say).
+func ShippedFile(name string) ([]byte, error) {
+	name = strings.TrimSuffix(name, ".yaml")
+	if strings.ContainsAny(name, `/\`) {
+		return nil, fmt.Errorf("%s: not a shipped scenario name", name)
+	}
+	data, err := shipped.ReadFile(name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("%s: no shipped scenario of that name", name)
+	}
+	return data, nil
+}
+
 // Info describes a shipped scenario.
 type Info struct {
 	Name        string // what Load and airabench run accept

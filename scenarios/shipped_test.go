@@ -46,9 +46,10 @@ func TestShippedLoad(t *testing.T) {
 				t.Errorf("name %q, plan name %q; want %q", s.Name,
 					s.Plan.Name, info.Name)
 			}
-			if info.Description == "" || strings.Contains(
-				info.Description, "\n") {
-				t.Errorf("description %q: want one line", info.Description)
+			if d := info.Description; d == "" || len(d) > 76 ||
+				strings.Contains(d, "\n") {
+				t.Errorf("description %q: want one line of at most 76 "+
+					"bytes, for airabench scenarios", d)
 			}
 			if err := s.Plan.Validate(); err != nil {
 				t.Errorf("Plan.Validate: %v", err)

@@ -138,24 +138,33 @@ func flowNames(withMix bool) []string {
 	return out
 }
 
-// aliases maps names that k6 users or camelCase habits bring to the
-// key airabench uses, for the hint of an unknown key.
-var aliases = map[string]string{
-	"vus":             "concurrency",
-	"maxVUs":          "max_in_flight",
-	"preAllocatedVUs": "max_in_flight",
-	"startRate":       "start_rate",
-	"timeUnit":        "rate",
-	"time_unit":       "rate",
+// alias is a key that k6 users or camelCase habits bring, the key
+// airabench uses for it, and the hint an unknown-key error gives.
+type alias struct {
+	key, hint string
+}
+
+var aliases = map[string]alias{
+	"vus":             {"concurrency", "airabench calls it concurrency"},
+	"maxVUs":          {"max_in_flight", "airabench calls it max_in_flight"},
+	"preAllocatedVUs": {"max_in_flight", "airabench calls it max_in_flight"},
+	"startRate":       {"start_rate", "airabench calls it start_rate"},
+	"timeUnit": {"rate", "write the period inside the rate, " +
+		"such as 60/1m"},
+	"time_unit": {"rate", "write the period inside the rate, " +
+		"such as 60/1m"},
+}
+
+// secretFields are refused whatever their value, which no message may
+// repeat.
+var secretFields = map[fieldKey]bool{
+	fieldOf[TargetSpec]("api_key"): true,
 }
 
 // hint returns a suggestion for the unknown key k among known, or "".
 func hint(k string, known []string) string {
-	if to, ok := aliases[k]; ok && slices.Contains(known, to) {
-		if k == "timeUnit" || k == "time_unit" {
-			return "write the period inside the rate, such as 60/1m"
-		}
-		return "airabench calls it " + to
+	if a, ok := aliases[k]; ok && slices.Contains(known, a.key) {
+		return a.hint
 	}
 	if s := snake(k); s != k && slices.Contains(known, s) {
 		return "did you mean " + quote(s) + "?"

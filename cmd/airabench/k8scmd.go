@@ -48,6 +48,7 @@ type k8sFlags struct {
 	startIn      time.Duration
 }
 
+// cmdK8s writes the manifests of a sharded run and returns the exit code.
 func cmdK8s(args []string, stdout, stderr io.Writer) int {
 	var f k8sFlags
 	fs := k8sFlagSet(&f, stderr)
@@ -123,23 +124,20 @@ func k8sConfig(path string, sc *scenarios.Scenario, f k8sFlags,
 	if err != nil {
 		return deploy.Config{}, err
 	}
-	name := sc.Name
-	if data == nil {
-		name = strings.TrimSuffix(path, ".yaml")
-	}
 	return deploy.Config{
-		Name: name, Scenario: data, Shards: f.shards, Image: f.image,
+		Name: sc.Name, Scenario: data, Shards: f.shards, Image: f.image,
 		Namespace: f.namespace, StartAt: start, Secret: f.secret,
 		NeedKey: sc.Mock == nil, StorageClass: f.storageClass,
 	}, nil
 }
 
-// scenarioFile returns the bytes of the scenario file at path, or nil
-// when path names a shipped scenario, which the image holds already.
+// scenarioFile returns the bytes of the scenario file at path, or of
+// the shipped scenario path names, so the pods run exactly what was
+// checked here.
 func scenarioFile(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return scenarios.ShippedFile(path)
 	}
 	return data, err
 }

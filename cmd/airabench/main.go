@@ -50,6 +50,7 @@ Usage:
   airabench run [flags] SCENARIO     run a scenario (a file, or a shipped name)
   airabench report RESULT...         re-render results, merge shards
   airabench compare BASE NEW         compare two results; exit 99 on regression
+  airabench tune [flags] SCENARIO    find the semaphore size for a rate limit
   airabench validate FILE...         check scenario files; exit 0 or 2
   airabench scenarios                list the shipped scenarios
   airabench mock [flags]             serve the mock on loopback
@@ -82,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReport(args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(args[1:], stdout, stderr)
+	case "tune":
+		return cmdTune(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
 	case "scenarios":

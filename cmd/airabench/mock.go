@@ -18,6 +18,11 @@ const mockUsage = `Usage: airabench mock [flags]
 Serves the Aira v1 mock until Ctrl-C. It prints its URL and a key that
 works; point an SDK's base_url at the URL.
 
+It binds a loopback address unless --listen-any allows another one. It
+answers bodies above %d bytes with 413 and headers above %d bytes with
+431, and cuts clients that take over %v to send their headers, %v to
+send a whole request, or idle for %v between requests.
+
 Examples:
   airabench mock
   airabench mock --addr 127.0.0.1:8080 --profile reference-4vcpu --seed 7
@@ -35,7 +40,10 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 	listenAny := fs.Bool("listen-any", false,
 		"allow an address that is not loopback")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, mockUsage)
+		fmt.Fprintf(stderr, mockUsage, mockserver.DefaultMaxBodyBytes,
+			mockserver.DefaultMaxHeaderBytes,
+			mockserver.DefaultReadHeaderTimeout,
+			mockserver.DefaultReadTimeout, mockserver.DefaultIdleTimeout)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

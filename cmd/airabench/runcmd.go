@@ -25,8 +25,21 @@ Runs a scenario: a path to a YAML file, or the name of a shipped scenario
 the scenario names a URL; then the API key is read from AIRA_API_KEY.
 
 Writes summary.json and plots to the output folder and prints a summary.
-Ctrl-C stops sending, lets in-flight requests finish, and still writes the
-report; a second Ctrl-C exits at once.
+Ctrl-C or SIGTERM stops sending, lets in-flight requests and the offline
+queue finish within --grace, and still writes the report, marked
+interrupted; a second signal exits at once with code 130.
+
+A target beyond this machine (not localhost or a loopback address):
+  - the run first prints what it will send: each stage's model, rate,
+    duration and number of operations;
+  - the scenario must declare target.max_rate, such as 50/s. Every rate
+    in the file must stay at or below it, and at run time every request,
+    retries and closed-model stages included, is held to it; a request
+    held back is counted in the report's warnings. Without max_rate the
+    run is refused unless --no-max-rate says to send unguarded.
+HTTPS certificates are verified against the system's roots. --ca-cert
+adds a CA (for a private endpoint); --insecure skips verification, must
+be given explicitly, and is recorded as a warning in the report.
 
 Exit codes: 0 pass, 1 runtime error or interrupted, 2 invalid scenario or
 usage, 99 a threshold failed or the run regressed against --baseline.
@@ -37,6 +50,7 @@ Examples:
   airabench run --baseline out/main/summary.json ci-gate
   airabench run --scale 0.1 semaphore-batch
   airabench run --shard 2/4 --start-at 2026-12-03T18:00:00Z migration-capacity
+  AIRA_API_KEY=... airabench run --ca-cert corp-ca.pem staging.yaml
 
 Flags:
 `
@@ -54,6 +68,9 @@ type runFlags struct {
 	baseline    string
 	shard       string
 	startAt     string
+	caCert      string
+	insecure    bool
+	noMaxRate   bool
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -82,6 +99,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.startAt, "start-at", "",
 		"wait until this RFC 3339 time before starting, so shards start "+
 			"together")
+	fs.StringVar(&f.caCert, "ca-cert", "",
+		"PEM file of a CA to trust besides the system's, for an https "+
+			"target")
+	fs.BoolVar(&f.insecure, "insecure", false,
+		"do not verify the https target's certificate (recorded as a "+
+			"warning in the report)")
+	fs.BoolVar(&f.noMaxRate, "no-max-rate", false,
+		"run against a target beyond this machine although the scenario "+
+			"declares no target.max_rate")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -171,12 +197,31 @@ func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
 		fmt.Fprintf(stderr, "airabench run: --baseline: %v\n", err)
 		return exitUsage
 	}
+	tc, tlsWarning, err := tlsSettings(sc.URL, f.caCert, f.insecure)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitUsage
+	}
+	guardWarning, err := guardTarget(stdout, sc, f.noMaxRate)
+	if err != nil {
+		fmt.Fprintf(stderr, "airabench run: %v\n", err)
+		return exitUsage
+	}
+	var warnings []string
+	for _, w := range []string{tlsWarning, guardWarning} {
+		if w != "" {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+			warnings = append(warnings, w)
+		}
+	}
 	target, seed, closeTarget, err := openTarget(sc, f.seed, sh)
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench run: %v\n", err)
 		return exitUsage
 	}
 	defer closeTarget()
+	target.TLS = tc
+	target, guard := guardedTarget(target, sc)
 	if err := waitUntil(ctx, f.startAt, stdout); err != nil {
 		fmt.Fprintf(stderr, "airabench run: %v\n", err)
 		return exitUsage
@@ -193,6 +238,12 @@ func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench run: %v\n", err)
 		return exitRuntime
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+	if guard != nil {
+		if w := guard.warning(sc.MaxRate); w != "" {
+			res.Warnings = append(res.Warnings, w)
+		}
 	}
 	res.Description = sc.Description
 	res.Version = toolVersion()

@@ -48,8 +48,8 @@ const (
 	shardOps     = shardRate * shardSeconds
 )
 
-// proc is a started airabench process and its output.
-type proc struct {
+// airabenchProc is a started airabench process and its output.
+type airabenchProc struct {
 	name        string
 	cmd         *exec.Cmd
 	out, errOut bytes.Buffer
@@ -79,7 +79,7 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs for about 8 s")
 	}
-	bin := buildBinary(t)
+	bin := buildAirabench(t)
 	dir := t.TempDir()
 	scen := filepath.Join(dir, "shard-check.yaml")
 	if err := os.WriteFile(scen, []byte(shardScenario), 0o644); err != nil {
@@ -89,27 +89,27 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 	defer cancel()
 
 	shards := runTogether(t, ctx, bin, dir, scen)
-	single := readRun(t, filepath.Join(dir, "single"))
-	code, out, errOut := runBin(ctx, bin, append([]string{"report",
+	single := readResult(t, filepath.Join(dir, "single"))
+	code, out, errOut := runAirabench(ctx, bin, append([]string{"report",
 		"--no-plots", "--scenario", scen, "--out",
 		filepath.Join(dir, "merged")}, shards...)...)
 	if code != exitOK {
 		t.Fatalf("report of 4 shards: exit %d\n%s\n%s", code, out, errOut)
 	}
-	merged := readRun(t, filepath.Join(dir, "merged"))
+	merged := readResult(t, filepath.Join(dir, "merged"))
 	var parts []*reports.Run
 	for _, s := range shards {
-		parts = append(parts, readRun(t, s))
+		parts = append(parts, readResult(t, s))
 	}
 
-	checkCounts(t, single, merged, parts)
-	checkOffered(t, single, merged)
-	checkHistograms(t, single, merged, parts)
+	checkShardCounts(t, single, merged, parts)
+	checkShardOffered(t, single, merged)
+	checkShardHistograms(t, single, merged, parts)
 	checkMissingShard(t, ctx, bin, dir, scen, shards)
 }
 
-// buildBinary builds airabench into a temporary folder.
-func buildBinary(t *testing.T) string {
+// buildAirabench builds airabench into a temporary folder.
+func buildAirabench(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -130,15 +130,18 @@ func runTogether(t *testing.T, ctx context.Context, bin, dir,
 	t.Helper()
 	at := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
 	common := []string{"run", "--quiet", "--no-plots", "--start-at", at}
-	procs := []*proc{startProc(t, ctx, "single", bin, append(common,
-		"--out", filepath.Join(dir, "single"), scen)...)}
+	single := append(slices.Clone(common), "--out",
+		filepath.Join(dir, "single"), scen)
+	procs := []*airabenchProc{startAirabench(t, ctx, "single", bin,
+		single...)}
 	var shards []string
 	for i := range shardCount {
 		out := filepath.Join(dir, "shards", fmt.Sprintf("shard-%d", i))
 		shards = append(shards, out)
-		procs = append(procs, startProc(t, ctx, fmt.Sprintf("shard %d", i),
-			bin, append(common, "--shard", fmt.Sprintf("%d/%d", i,
-				shardCount), "--out", out, scen)...))
+		args := append(slices.Clone(common), "--shard",
+			fmt.Sprintf("%d/%d", i, shardCount), "--out", out, scen)
+		procs = append(procs, startAirabench(t, ctx,
+			fmt.Sprintf("shard %d", i), bin, args...))
 	}
 	for _, p := range procs {
 		if err := p.cmd.Wait(); err != nil {
@@ -156,10 +159,12 @@ func runTogether(t *testing.T, ctx context.Context, bin, dir,
 	return shards
 }
 
-func startProc(t *testing.T, ctx context.Context, name, bin string,
-	args ...string) *proc {
+// startAirabench starts the binary with args, keeping its output.
+func startAirabench(t *testing.T, ctx context.Context, name, bin string,
+	args ...string) *airabenchProc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.CommandContext(ctx, bin, args...)}
+	p := &airabenchProc{name: name,
+		cmd: exec.CommandContext(ctx, bin, args...)}
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errOut
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -167,9 +172,9 @@ func startProc(t *testing.T, ctx context.Context, name, bin string,
 	return p
 }
 
-// runBin runs the binary to its end and returns its exit code and
+// runAirabench runs the binary to its end and returns its exit code and
 // output.
-func runBin(ctx context.Context, bin string, args ...string) (int, string,
+func runAirabench(ctx context.Context, bin string, args ...string) (int, string,
 	string) {
 	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -182,7 +187,7 @@ func runBin(ctx context.Context, bin string, args ...string) (int, string,
 	return code, out.String(), errOut.String()
 }
 
-func readRun(t *testing.T, dir string) *reports.Run {
+func readResult(t *testing.T, dir string) *reports.Run {
 	t.Helper()
 	r, err := readSummary(dir)
 	if err != nil {
@@ -194,9 +199,9 @@ func readRun(t *testing.T, dir string) *reports.Run {
 	return r
 }
 
-// checkCounts checks that the shards split the operations without loss
+// checkShardCounts checks that the shards split the operations without loss
 // or overlap and that the merge adds them back up to the single run's.
-func checkCounts(t *testing.T, single, merged *reports.Run,
+func checkShardCounts(t *testing.T, single, merged *reports.Run,
 	parts []*reports.Run) {
 	t.Helper()
 	s, m := single.Stages[0], merged.Stages[0]
@@ -222,31 +227,31 @@ func checkCounts(t *testing.T, single, merged *reports.Run,
 	}
 }
 
-// checkOffered checks the merged per-second offered load against the
+// checkShardOffered checks the merged per-second offered load against the
 // scenario's rate and the single run's series.
-func checkOffered(t *testing.T, single, merged *reports.Run) {
+func checkShardOffered(t *testing.T, single, merged *reports.Run) {
 	t.Helper()
 	want := slices.Repeat([]int64{shardRate}, shardSeconds)
-	got := trimZeros(merged.Stages[0].Series.Offered)
+	got := trimTrailingZeros(merged.Stages[0].Series.Offered)
 	if !slices.Equal(got, want) {
 		t.Errorf("merged offered per second = %v, want %v", got, want)
 	}
-	if s := trimZeros(single.Stages[0].Series.Offered); !slices.Equal(s,
+	if s := trimTrailingZeros(single.Stages[0].Series.Offered); !slices.Equal(s,
 		got) {
 		t.Errorf("offered per second: single %v, merged %v", s, got)
 	}
 }
 
-func trimZeros(s []int64) []int64 {
+func trimTrailingZeros(s []int64) []int64 {
 	for len(s) > 0 && s[len(s)-1] == 0 {
 		s = s[:len(s)-1]
 	}
 	return s
 }
 
-// checkHistograms checks that each merged histogram is the union of the
+// checkShardHistograms checks that each merged histogram is the union of the
 // shards', and that every run's latencies sit on the mock's delay.
-func checkHistograms(t *testing.T, single, merged *reports.Run,
+func checkShardHistograms(t *testing.T, single, merged *reports.Run,
 	parts []*reports.Run) {
 	t.Helper()
 	floor := shardDelay.Microseconds()
@@ -273,7 +278,7 @@ func checkHistograms(t *testing.T, single, merged *reports.Run,
 		}
 		for name, h := range map[string]*hdrhistogram.Histogram{
 			"single": s, "merged": m} {
-			checkFloor(t, name+" "+kind, h, floor)
+			checkLatencyFloor(t, name+" "+kind, h, floor)
 		}
 		t.Logf("%s p50/p99 (µs): single %d/%d, merged %d/%d", kind,
 			s.ValueAtQuantile(50), s.ValueAtQuantile(99),
@@ -281,9 +286,9 @@ func checkHistograms(t *testing.T, single, merged *reports.Run,
 	}
 }
 
-// checkFloor checks that h holds every operation and that its least
+// checkLatencyFloor checks that h holds every operation and that its least
 // value is at or above floor µs, to the histogram's precision.
-func checkFloor(t *testing.T, name string, h *hdrhistogram.Histogram,
+func checkLatencyFloor(t *testing.T, name string, h *hdrhistogram.Histogram,
 	floor int64) {
 	t.Helper()
 	if h.TotalCount() != shardOps {
@@ -295,23 +300,45 @@ func checkFloor(t *testing.T, name string, h *hdrhistogram.Histogram,
 	}
 }
 
+// namesShard2 matches "missing shard 2" and ".../shard-2/summary.json".
+var namesShard2 = regexp.MustCompile(`shard[- ]2\b`)
+
 // checkMissingShard reports the shard set without shard 2 and expects
-// report to refuse it, naming the missing shard.
+// report to refuse it, naming the missing shard: once as a glob over the
+// folders would give it (shard 2 not among the arguments), once as the
+// Kubernetes report Job gives it (shard 2's folder named but absent).
 func checkMissingShard(t *testing.T, ctx context.Context, bin, dir,
 	scen string, shards []string) {
 	t.Helper()
-	partial := slices.Delete(slices.Clone(shards), 2, 3)
-	out := filepath.Join(dir, "partial")
-	code, stdout, stderr := runBin(ctx, bin, append([]string{"report",
-		"--no-plots", "--scenario", scen, "--out", out}, partial...)...)
-	if code == exitOK || code == exitGate {
-		t.Errorf("report without shard 2: exit %d, want a failure\n%s",
-			code, stdout)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"left out", slices.Delete(slices.Clone(shards), 2, 3)},
+		{"folder absent", slices.Clone(shards)},
 	}
-	if !regexp.MustCompile(`(?i)shard\D{0,20}2`).MatchString(stderr) {
-		t.Errorf("report without shard 2 does not name it:\n%s", stderr)
-	}
-	if _, err := os.Stat(filepath.Join(out, reports.SummaryFile)); err == nil {
-		t.Errorf("report without shard 2 wrote a summary of a smaller run")
+	for i, tt := range tests {
+		if tt.name == "folder absent" {
+			if err := os.Rename(shards[2], shards[2]+".gone"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := filepath.Join(dir, fmt.Sprintf("partial-%d", i))
+		code, stdout, stderr := runAirabench(ctx, bin, append([]string{"report",
+			"--no-plots", "--scenario", scen, "--out", out},
+			tt.args...)...)
+		if code == exitOK || code == exitGate {
+			t.Errorf("report, shard 2 %s: exit %d, want a failure\n%s",
+				tt.name, code, stdout)
+		}
+		if !namesShard2.MatchString(stderr) {
+			t.Errorf("report, shard 2 %s: the error does not name it:\n%s",
+				tt.name, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(out,
+			reports.SummaryFile)); err == nil {
+			t.Errorf("report, shard 2 %s: wrote a summary of a smaller run",
+				tt.name)
+		}
 	}
 }

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/airabench/airabench/loadgen"
+	"github.com/airabench/airabench/scenarios"
+)
+
+// tlsSettings turns --ca-cert and --insecure into the client's TLS
+// configuration for target, and the warning the report must carry. Both
+// flags need an https target; with neither, the result is nil: Go's
+// default verification against the system's roots.
+func tlsSettings(target, caFile string, insecure bool) (*tls.Config,
+	string, error) {
+	if caFile == "" && !insecure {
+		return nil, "", nil
+	}
+	if u, err := url.Parse(target); target == "" || err != nil ||
+		u.Scheme != "https" {
+		return nil, "", errors.New("--ca-cert and --insecure apply only " +
+			"to an https target URL")
+	}
+	if caFile != "" && insecure {
+		return nil, "", errors.New("--ca-cert and --insecure contradict " +
+			"each other: pick one")
+	}
+	if insecure {
+		return &tls.Config{InsecureSkipVerify: true},
+			"TLS certificates of " + target + " were not verified " +
+				"(--insecure): any server could have answered", nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("--ca-cert: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, "", fmt.Errorf("--ca-cert: no PEM certificate in %s",
+			caFile)
+	}
+	return &tls.Config{RootCAs: pool}, "", nil
+}
+
+// isLoopbackURL reports whether a target URL names this machine. Tests
+// replace it to exercise the guard of remote targets on loopback.
+var isLoopbackURL = func(target string) bool {
+	u, err := url.Parse(target)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
+
+// remotePlan prints what a run will send to a target beyond this
+// machine: each stage's model, rate, duration and number of operations,
+// and the max_rate guard.
+func remotePlan(w io.Writer, sc *scenarios.Scenario) {
+	fmt.Fprintf(w, "target %s is not on this machine; the run will "+
+		"send:\n", sc.URL)
+	for _, s := range sc.Plan.Stages {
+		fmt.Fprintf(w, "  %s: %s\n", s.Name, stagePlan(s.Load))
+	}
+	if sc.MaxRate.PerSecond() > 0 {
+		fmt.Fprintf(w, "  every request, retries included, is held to "+
+			"max_rate %v\n", sc.MaxRate)
+	}
+}
+
+// stagePlan describes one stage's load in a line.
+func stagePlan(l loadgen.Load) string {
+	switch {
+	case l.Model == loadgen.Open:
+		sch := loadgen.ConstantSchedule(l.Rate, l.Duration)
+		how := fmt.Sprintf("%v", l.Rate)
+		if len(l.Ramp) > 0 {
+			sch = loadgen.RampSchedule(l.Rate, l.Ramp)
+			how = fmt.Sprintf("%v ramping to %v", l.Rate,
+				l.Ramp[len(l.Ramp)-1].Target)
+		}
+		return fmt.Sprintf("open model, %s for %v: %d operations", how,
+			sch.Duration(), sch.Total())
+	case l.Duration > 0:
+		return fmt.Sprintf("%s model for %v, %d in flight; as many "+
+			"operations as answers allow", l.Model, l.Duration,
+			l.Concurrency)
+	case l.Model == loadgen.Unbounded:
+		return fmt.Sprintf("%s model: %d operations, all at once",
+			l.Model, l.Items)
+	}
+	return fmt.Sprintf("%s model: %d operations, %d in flight", l.Model,
+		l.Items, l.Concurrency)
+}
+
+// rateGuard holds every request to a rate, whatever the load model and
+// however many retries there are. It is the max_rate guard of targets
+// beyond this machine: a closed model has no rate of its own to check
+// before the run. A request it holds back waits inside the client's
+// measured service time, so held counts them for the report.
+type rateGuard struct {
+	next http.RoundTripper
+	lim  *rate.Limiter
+	held atomic.Int64 // requests that had to wait
+	wait atomic.Int64 // their total wait, in nanoseconds
+}
+
+// newRateGuard returns a guard of r per second, with a burst of one
+// second's worth, over a transport shaped as the generator's own: one
+// pooled connection per request in flight.
+func newRateGuard(r loadgen.Rate, maxConns int, timeout time.Duration,
+	tc *tls.Config) *rateGuard {
+	per := r.PerSecond()
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return &rateGuard{
+		lim: rate.NewLimiter(rate.Limit(per),
+			max(1, int(math.Ceil(per)))),
+		next: &http.Transport{
+			DialContext:         d.DialContext,
+			MaxIdleConns:        maxConns,
+			MaxIdleConnsPerHost: maxConns,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: timeout,
+			TLSClientConfig:     tc,
+		},
+	}
+}
+
+// RoundTrip waits for the guard's permission, then sends req.
+func (g *rateGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	res := g.lim.Reserve()
+	if d := res.Delay(); d > 0 {
+		g.held.Add(1)
+		g.wait.Add(int64(d))
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-req.Context().Done():
+			t.Stop()
+			res.Cancel()
+			return nil, req.Context().Err()
+		}
+	}
+	return g.next.RoundTrip(req)
+}
+
+// CloseIdleConnections closes the pool's idle connections, as the
+// generator does when a run ends.
+func (g *rateGuard) CloseIdleConnections() {
+	if c, ok := g.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// warning says how much the guard held the run back, or "" if never.
+func (g *rateGuard) warning(r loadgen.Rate) string {
+	n := g.held.Load()
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the max_rate guard (%v) held back %d requests "+
+		"for %v in all; their service times include that wait", r, n,
+		time.Duration(g.wait.Load()).Round(time.Millisecond))
+}
+
+// guardTarget applies the rules of a URL target beyond this machine:
+// it prints what the run will send, and it refuses a scenario that
+// declares no max_rate unless noMaxRate says so explicitly. It returns
+// the run warning to keep, if any.
+func guardTarget(w io.Writer, sc *scenarios.Scenario,
+	noMaxRate bool) (string, error) {
+	if sc.Mock != nil || isLoopbackURL(sc.URL) {
+		return "", nil
+	}
+	remotePlan(w, sc)
+	most := sc.MaxRate.PerSecond()
+	if most == 0 && !noMaxRate {
+		return "", fmt.Errorf("%s is not on this machine and the "+
+			"scenario declares no target.max_rate: declare one (such as "+
+			"max_rate: 50/s), or pass --no-max-rate to send unguarded",
+			sc.URL)
+	}
+	for _, s := range sc.Plan.Stages {
+		if r := peakRate(s.Load); most > 0 && r > most {
+			return "", fmt.Errorf("stage %s: %.6g/s is above "+
+				"target.max_rate, %v", s.Name, r, sc.MaxRate)
+		}
+	}
+	if most == 0 {
+		return "ran against " + sc.URL + " with no max_rate guard " +
+			"(--no-max-rate)", nil
+	}
+	return "", nil
+}
+
+// peakRate is the highest rate per second an open stage's schedule asks
+// for; 0 for the closed models, which the guard holds at run time.
+func peakRate(l loadgen.Load) float64 {
+	if l.Model != loadgen.Open {
+		return 0
+	}
+	peak := l.Rate.PerSecond()
+	for _, st := range l.Ramp {
+		peak = max(peak, st.Target.PerSecond())
+	}
+	return peak
+}
+
+// guardedTarget wraps t's transport in the max_rate guard when the
+// target is beyond this machine and declares a max_rate.
+func guardedTarget(t loadgen.Target, sc *scenarios.Scenario) (
+	loadgen.Target, *rateGuard) {
+	if sc.Mock != nil || isLoopbackURL(sc.URL) || sc.MaxRate.PerSecond() == 0 {
+		return t, nil
+	}
+	timeout := sc.Plan.Timeout
+	if timeout == 0 {
+		timeout = loadgen.DefaultTimeout
+	}
+	g := newRateGuard(sc.MaxRate, sc.Plan.MaxInFlight(), timeout, t.TLS)
+	t.Transport = g
+	return t, g
+}
