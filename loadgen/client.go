@@ -6,13 +6,17 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/airabench/airabench/reports"
 )
@@ -25,6 +29,11 @@ type Target struct {
 	// APIKey is sent as a Bearer token. It is never written to any
 	// result, error or log.
 	APIKey string
+	// Keys, when set, is a pool of API keys used instead of APIKey: each
+	// operation takes one, round-robin by item, for all its requests, so
+	// an action is notarized with the key (the organisation) that
+	// authorized it, and N keys get N times a per-key rate limit.
+	Keys []string
 	// Transport, if set, replaces the transport Run builds; TLS is then
 	// not used.
 	Transport http.RoundTripper
@@ -33,23 +42,43 @@ type Target struct {
 	// against the system's roots, as Go's default client does. Run
 	// uses a clone and does not change it.
 	TLS *tls.Config
+	// MaxRate, when set, is a ceiling on requests per second to the
+	// target, every attempt and retry included, whatever the load model:
+	// the guard of a target beyond this machine. A request held back
+	// waits before it is sent, so the wait is its dispatch delay, and
+	// the run says how many were held.
+	MaxRate Rate
 }
 
 // client sends API requests and classifies their answers. It is safe for
 // concurrent use.
 type client struct {
-	api     string // BaseURL + "/api/v1"
-	auth    string // "Bearer " + key
+	api     string   // BaseURL + "/api/v1"
+	auths   []string // "Bearer " + each key of the pool
 	hc      *http.Client
 	timeout time.Duration
 	dials   atomic.Int64
+
+	guard *rate.Limiter // nil without Target.MaxRate
+	held  atomic.Int64  // requests the guard held back
+	wait  atomic.Int64  // their total wait, in nanoseconds
 }
 
 func newClient(t Target, maxConns int, timeout time.Duration) *client {
 	c := &client{
 		api:     strings.TrimRight(t.BaseURL, "/") + "/api/v1",
-		auth:    "Bearer " + t.APIKey,
 		timeout: timeout,
+	}
+	keys := t.Keys
+	if len(keys) == 0 {
+		keys = []string{t.APIKey}
+	}
+	for _, k := range keys {
+		c.auths = append(c.auths, "Bearer "+k)
+	}
+	if per := t.MaxRate.PerSecond(); per > 0 {
+		c.guard = rate.NewLimiter(rate.Limit(per),
+			max(1, int(math.Ceil(per))))
 	}
 	rt := t.Transport
 	if rt == nil {
@@ -103,16 +132,56 @@ type reply struct {
 	cause      string // why a transport error happened
 }
 
+// hold waits for the MaxRate guard's permission to send, if there is a
+// guard, and counts the requests it held back.
+func (c *client) hold(ctx context.Context) error {
+	if c.guard == nil {
+		return nil
+	}
+	res := c.guard.Reserve()
+	d := res.Delay()
+	if d == 0 {
+		return nil
+	}
+	c.held.Add(1)
+	c.wait.Add(int64(d))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		res.Cancel()
+		return ctx.Err()
+	}
+}
+
+// guardWarning says how much the MaxRate guard held the run back, or ""
+// if it never did.
+func (c *client) guardWarning(r Rate) string {
+	n := c.held.Load()
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the max_rate guard (%v) held back %d requests "+
+		"for %v in all; that wait is in their dispatch delay", r, n,
+		time.Duration(c.wait.Load()).Round(time.Millisecond))
+}
+
 // errorBody is the flat half of the mock's and the API's error envelope,
 // the half the SDKs read.
 type errorBody struct {
 	Code string `json:"code"`
 }
 
-// do sends one request and reads its body to the end. A transport
-// failure is a reply of class TransportError, not an error.
+// public is the key index of a request that carries no key.
+const public = -1
+
+// do sends one request with key number key of the pool, or none for
+// public, and reads its body to the end. A transport failure is a reply
+// of class TransportError, not an error.
 func (c *client) do(ctx context.Context, method, path string, body []byte,
-	public bool) reply {
+	key int) reply {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -123,8 +192,13 @@ func (c *client) do(ctx context.Context, method, path string, body []byte,
 		return reply{sent: now, done: now, class: reports.ClientError}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if !public {
-		req.Header.Set("Authorization", c.auth)
+	if key != public {
+		req.Header.Set("Authorization", c.auths[key%len(c.auths)])
+	}
+	if err := c.hold(ctx); err != nil {
+		now := time.Now()
+		return reply{sent: now, done: now, class: reports.TransportError,
+			cause: cause(err)}
 	}
 
 	r := reply{sent: time.Now()}

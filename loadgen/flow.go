@@ -38,21 +38,28 @@ type worker struct {
 	budget *atomic.Int64 // retries left in the run; nil means no bound
 	prep   *prepared     // actions made in the setup phase
 	first  bool          // the next attempt is its operation's first
+	key    int           // the operation's key, in the client's pool
 }
 
 // prepared holds what a setup phase made for the notarize and verify
 // flows, and the key receipts are checked against.
 type prepared struct {
-	ids []string
-	key ed25519.PublicKey
+	actions []action
+	key     ed25519.PublicKey
 }
 
-// id returns the prepared action for operation i, cycling.
-func (p *prepared) id(i int) string {
-	if p == nil || len(p.ids) == 0 {
-		return "setup-made-no-actions"
+// action is a prepared action and the pool key that owns it.
+type action struct {
+	id  string
+	key int
+}
+
+// get returns the prepared action for operation i, cycling.
+func (p *prepared) get(i int) action {
+	if p == nil || len(p.actions) == 0 {
+		return action{id: "setup-made-no-actions"}
 	}
-	return p.ids[i%len(p.ids)]
+	return p.actions[i%len(p.actions)]
 }
 
 // authorizeRequest is the body of POST /actions.
@@ -75,7 +82,7 @@ var notarizeBody = []byte(`{"outcome":"completed"}`)
 // operation runs item i, intended at the given instant, to its final
 // outcome and records it.
 func (w *worker) operation(ctx context.Context, i int, intended time.Time) {
-	w.first = true
+	w.first, w.key = true, i
 	flow := w.stage.Flow
 	if flow == FlowMix {
 		flow = w.pick()
@@ -89,12 +96,14 @@ func (w *worker) operation(ctx context.Context, i int, intended time.Time) {
 			r = w.notarize(ctx, id, r.done)
 		}
 	case FlowNotarize:
-		r = w.notarize(ctx, w.prep.id(i), intended)
+		a := w.prep.get(i)
+		w.key = a.key
+		r = w.notarize(ctx, a.id, intended)
 	case FlowVerify:
-		r = w.verify(ctx, w.prep.id(i), intended)
+		r = w.verify(ctx, w.prep.get(i).id, intended)
 	case FlowHealth:
 		r = w.retrying(ctx, stepHealth, intended, func() reply {
-			return w.c.do(ctx, http.MethodGet, "/health", nil, true)
+			return w.c.do(ctx, http.MethodGet, "/health", nil, public)
 		})
 	}
 	w.rec.record(event{kind: evOperation, class: r.class,
@@ -124,7 +133,7 @@ func (w *worker) authorize(ctx context.Context, i int,
 	intended time.Time) (reply, string) {
 	body := w.authorizeBody(i)
 	r := w.retrying(ctx, stepAuthorize, intended, func() reply {
-		return w.c.do(ctx, http.MethodPost, "/actions", body, false)
+		return w.c.do(ctx, http.MethodPost, "/actions", body, w.key)
 	})
 	if r.class != reports.OK || r.earlier {
 		return r, "" // an earlier attempt's answer, and its id, are lost
@@ -163,7 +172,7 @@ func (w *worker) notarize(ctx context.Context, id string,
 	intended time.Time) reply {
 	path := "/actions/" + id + "/notarize"
 	return w.retrying(ctx, stepNotarize, intended, func() reply {
-		return w.c.do(ctx, http.MethodPost, path, notarizeBody, false)
+		return w.c.do(ctx, http.MethodPost, path, notarizeBody, w.key)
 	})
 }
 
@@ -183,7 +192,7 @@ func (w *worker) verify(ctx context.Context, id string,
 	intended time.Time) reply {
 	path := "/verify/action/" + id
 	r := w.retrying(ctx, stepVerify, intended, func() reply {
-		return w.c.do(ctx, http.MethodGet, path, nil, true)
+		return w.c.do(ctx, http.MethodGet, path, nil, public)
 	})
 	if r.class != reports.OK || !w.stage.VerifyReceipts {
 		return r

@@ -202,6 +202,10 @@ func (q *offlineQueue) dispatch(ctx context.Context) {
 			case q.batches <- batch:
 				continue
 			case <-ctx.Done():
+				for _, it := range batch {
+					q.r.rec.record(event{kind: evDropped,
+						intended: it.enqueued})
+				}
 				q.lose("abandoned", int64(len(batch)))
 				q.abandonAll()
 				return
@@ -278,7 +282,7 @@ func (q *offlineQueue) flush(ctx context.Context, w *worker) {
 // or a denial is delivered (the server decided); anything else is lost.
 func (q *offlineQueue) deliver(ctx context.Context, w *worker, it queued,
 	taken time.Time) {
-	w.first = true
+	w.first, w.key = true, it.n
 	r, _ := w.authorize(ctx, it.n, taken)
 	w.rec.record(event{kind: evOperation, class: r.class,
 		intended: it.enqueued, done: r.done, held: r.held})

@@ -90,6 +90,9 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 		run.Stages = append(run.Stages, r.run(reqCtx))
 	}
 	bars.wait()
+	if w := c.guardWarning(t.MaxRate); w != "" {
+		run.Warnings = append(run.Warnings, w)
+	}
 	run.Interrupted = ctx.Err() != nil
 	return run, nil
 }
@@ -151,7 +154,7 @@ func (r *stageRun) run(ctx context.Context) *reports.Stage {
 	}
 	if needsSetup(s) {
 		r.prep = r.setup(ctx)
-		st.Setup = int64(len(r.prep.ids))
+		st.Setup = int64(len(r.prep.actions))
 	}
 	st.Start = time.Now()
 	dials := r.client.dials.Load()

@@ -77,13 +77,13 @@ func (r *stageRun) setup(ctx context.Context) *prepared {
 				if n > int64(2*want+10) {
 					return
 				}
-				if id, ok := w.prepare(ctx, int(n), flow); ok {
+				if a, ok := w.prepare(ctx, int(n), flow); ok {
 					mu.Lock()
-					if len(p.ids) >= want {
+					if len(p.actions) >= want {
 						mu.Unlock()
 						return
 					}
-					p.ids = append(p.ids, id)
+					p.actions = append(p.actions, a)
 					mu.Unlock()
 				}
 			}
@@ -105,20 +105,21 @@ func hasFlow(mix []MixEntry, f Flow) bool {
 	return false
 }
 
-// prepare makes one action for a setup phase, returning its id.
-func (w *worker) prepare(ctx context.Context, i int, flow Flow) (string,
+// prepare makes one action for a setup phase with the i-th key of the
+// pool, returning it.
+func (w *worker) prepare(ctx context.Context, i int, flow Flow) (action,
 	bool) {
-	w.first = true
+	w.first, w.key = true, i
 	r, id := w.authorize(ctx, i, time.Now())
 	if id == "" {
-		return "", false
+		return action{}, false
 	}
 	if flow == FlowAuthorizeNotarize {
 		if r = w.notarize(ctx, id, r.done); r.class != reports.OK {
-			return "", false
+			return action{}, false
 		}
 	}
-	return id, true
+	return action{id: id, key: i}, true
 }
 
 // jwks is the part of a JSON Web Key Set the client reads.
@@ -132,7 +133,7 @@ type jwks struct {
 // publicKey fetches the target's Ed25519 receipt key from its JWKS, or
 // returns nil, which makes every client-side check fail and be counted.
 func (c *client) publicKey(ctx context.Context) ed25519.PublicKey {
-	r := c.do(ctx, http.MethodGet, "/.well-known/jwks.json", nil, true)
+	r := c.do(ctx, http.MethodGet, "/.well-known/jwks.json", nil, public)
 	var set jwks
 	if r.class != reports.OK || json.Unmarshal(r.body, &set) != nil {
 		return nil

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/airabench/airabench/reports"
@@ -26,9 +23,8 @@ type SweepOptions struct {
 	// reports.SummarizeLevel).
 	Items    int
 	Duration time.Duration
-	// Keys, when it holds two or more keys, spreads requests over them
-	// in turn, as a client with a pool of API keys does; each key has a
-	// rate limit of its own. Target.APIKey is then not used.
+	// Keys, when set, replaces the target's keys with this pool
+	// (Target.Keys): each key has a rate limit of its own.
 	Keys []string
 	// NoSkip runs every level. Otherwise the sweep stops once goodput
 	// has been flat from some level to twice its concurrency
@@ -151,14 +147,8 @@ func sweepLevel(ctx context.Context, p Plan, si int, t Target,
 func runLevel(ctx context.Context, p Plan, si int, t Target,
 	o SweepOptions, c int) (*reports.Run, error) {
 	lp := LevelPlan(p, si, c, o.Items, o.Duration)
-	if len(o.Keys) > 1 {
-		tr := t.Transport
-		if tr == nil {
-			pooled := pooledTransport(c, lp.Timeout)
-			defer pooled.CloseIdleConnections()
-			tr = pooled
-		}
-		t.Transport = RotateKeys(tr, o.Keys)
+	if len(o.Keys) > 0 {
+		t.Keys = o.Keys
 	}
 	return Run(ctx, lp, t, o.Run)
 }
@@ -229,54 +219,4 @@ func LevelPlan(p Plan, si, c, items int, duration time.Duration) Plan {
 		0, "", 0
 	return Plan{Name: p.Name, Stages: []Stage{s}, Timeout: p.Timeout,
 		RetryBudget: p.RetryBudget}
-}
-
-// pooledTransport is a transport that keeps a connection per in-flight
-// request, as Run's own does, for when a key pool wraps it.
-func pooledTransport(conns int, timeout time.Duration) *http.Transport {
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		DialContext:         d.DialContext,
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: timeout,
-	}
-}
-
-// RotateKeys returns a transport that sends each request carrying an
-// Authorization header with the next key of keys in turn, as a Bearer
-// token, through base. Requests without the header (public routes) pass
-// unchanged. It never changes the caller's request. With no keys it
-// returns base. It is safe for concurrent use when base is.
-func RotateKeys(base http.RoundTripper, keys []string) http.RoundTripper {
-	if len(keys) == 0 {
-		return base
-	}
-	auth := make([]string, len(keys))
-	for i, k := range keys {
-		auth[i] = "Bearer " + k
-	}
-	return &keyRotator{base: base, auth: auth}
-}
-
-// keyRotator is the transport RotateKeys returns.
-type keyRotator struct {
-	base http.RoundTripper
-	auth []string
-	next atomic.Uint64
-}
-
-// RoundTrip sends req with the next key.
-func (k *keyRotator) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("Authorization") == "" {
-		return k.base.RoundTrip(req)
-	}
-	n := k.next.Add(1) - 1
-	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", k.auth[n%uint64(len(k.auth))])
-	return k.base.RoundTrip(r)
 }

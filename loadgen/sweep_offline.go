@@ -125,14 +125,8 @@ func offlinePoint(ctx context.Context, p Plan, si int, t Target,
 		}
 	}
 	lp := OfflinePlan(p, si, o.Rate, o.Duration, iv, size)
-	if len(o.Keys) > 1 {
-		tr := t.Transport
-		if tr == nil {
-			pooled := pooledTransport(lp.MaxInFlight(), lp.Timeout)
-			defer pooled.CloseIdleConnections()
-			tr = pooled
-		}
-		t.Transport = RotateKeys(tr, o.Keys)
+	if len(o.Keys) > 0 {
+		t.Keys = o.Keys
 	}
 	run, err := Run(ctx, lp, t, o.Run)
 	if err != nil {

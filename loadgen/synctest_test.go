@@ -116,13 +116,13 @@ func sum(s []int64) (n int64) {
 	return n
 }
 
-func rate(n float64, per time.Duration) Rate { return Rate{n, per} }
+func rateOf(n float64, per time.Duration) Rate { return Rate{n, per} }
 
 func TestOpenConstantRateExact(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeAPI{latency: 30 * time.Millisecond}
 		st := runFake(t, f, Stage{Load: Load{Model: Open,
-			Rate: rate(10, time.Second), Duration: 10 * time.Second}})
+			Rate: rateOf(10, time.Second), Duration: 10 * time.Second}})
 		if st.Sent != 100 || f.requests() != 100 {
 			t.Fatalf("sent %d, server saw %d; want 100", st.Sent,
 				f.requests())
@@ -155,12 +155,12 @@ func TestOpenRatesAndRamps(t *testing.T) {
 		want int64
 	}{
 		{"below one per second", Load{Model: Open,
-			Rate: rate(1, 10*time.Second), Duration: 30 * time.Second}, 3},
-		{"60 per minute", Load{Model: Open, Rate: rate(60, time.Minute),
+			Rate: rateOf(1, 10*time.Second), Duration: 30 * time.Second}, 3},
+		{"60 per minute", Load{Model: Open, Rate: rateOf(60, time.Minute),
 			Duration: 5 * time.Second}, 5},
-		{"ramp area", Load{Model: Open, Rate: rate(0, time.Second),
-			Ramp: []RampStep{{rate(20, time.Second), 4 * time.Second},
-				{rate(20, time.Second), 2 * time.Second}}}, 80},
+		{"ramp area", Load{Model: Open, Rate: rateOf(0, time.Second),
+			Ramp: []RampStep{{rateOf(20, time.Second), 4 * time.Second},
+				{rateOf(20, time.Second), 2 * time.Second}}}, 80},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,7 +180,7 @@ func TestOpenRatesAndRamps(t *testing.T) {
 // measured as dispatch delay, and nothing is lost.
 func TestOpenInFlightCap(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		load := Load{Model: Open, Rate: rate(10, time.Second),
+		load := Load{Model: Open, Rate: rateOf(10, time.Second),
 			Duration: 2 * time.Second, MaxInFlight: 2, Overflow: OverflowDrop}
 		f := &fakeAPI{latency: time.Second}
 		st := runFake(t, f, Stage{Load: load})
@@ -341,7 +341,7 @@ func TestInterruptConserves(t *testing.T) {
 	loads := []Load{
 		{Model: Closed, Concurrency: 2, Items: 50},
 		{Model: Chunked, Concurrency: 4, Items: 50},
-		{Model: Open, Rate: rate(20, time.Second), Duration: 5 * time.Second},
+		{Model: Open, Rate: rateOf(20, time.Second), Duration: 5 * time.Second},
 	}
 	for _, l := range loads {
 		synctest.Test(t, func(t *testing.T) {
@@ -373,7 +373,7 @@ func TestOfflineMaxAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeAPI{latency: 10 * time.Millisecond}
 		st := runFake(t, f, Stage{
-			Load: Load{Model: Open, Rate: rate(10, time.Second),
+			Load: Load{Model: Open, Rate: rateOf(10, time.Second),
 				Duration: 3 * time.Second},
 			Offline: &Offline{FlushInterval: time.Second, MaxQueueSize: 100,
 				BatchSize: 50, Flushers: 2}})
@@ -468,4 +468,38 @@ func ExampleParseRate() {
 	r, _ := ParseRate("60/1m")
 	fmt.Println(r.PerSecond(), r)
 	// Output: 1 60/m
+}
+
+// TestMaxRateGuard holds every request to the target's MaxRate, closed
+// model included: a burst of one second's worth, then one request per
+// interval, each wait counted as dispatch delay and in a run warning.
+func TestMaxRateGuard(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{}
+		plan := Plan{Stages: []Stage{{Name: "s", Flow: FlowAuthorize,
+			Body: DefaultBody,
+			Load: Load{Model: Closed, Concurrency: 4, Items: 12}}}}
+		run, err := Run(context.Background(), plan, Target{
+			BaseURL: "http://fake", Transport: f,
+			MaxRate: Rate{5, time.Second}}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := f.arrivals[0]
+		for i, at := range f.arrivals {
+			want := time.Duration(max(0, i-4)) * 200 * time.Millisecond
+			if got := at.Sub(start); got != want {
+				t.Errorf("request %d sent at +%v, want +%v", i+1, got, want)
+			}
+		}
+		st := run.Stages[0]
+		if got := st.Latency[reports.Dispatch].Hist.Max(); got < 1_390_000 {
+			t.Errorf("dispatch delay max %d µs, want the 1.4 s wait", got)
+		}
+		if len(run.Warnings) != 1 ||
+			!strings.Contains(run.Warnings[0], "held back 7 requests") {
+			t.Errorf("warnings %q, want one saying 7 were held",
+				run.Warnings)
+		}
+	})
 }

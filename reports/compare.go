@@ -39,7 +39,7 @@ func DefaultTolerances() Tolerances {
 var ComparedPercentiles = []float64{50, 90, 99}
 
 // MinTailValues is the fewest values each run must have above a
-// percentile for Compare to gate on it, and more when more requests were
+// percentile for Compare to gate on it, and more when many requests were
 // in flight at once; below that the delta is shown with a note.
 const MinTailValues = 20
 
@@ -91,18 +91,20 @@ func (c *Comparison) Regressed() bool {
 //     the difference, [newLow − baseHigh, newHigh − baseLow], holds at
 //     Confidence. Tail values come in clusters: one pause of the client,
 //     the server or the machine delays every request in flight at once,
-//     so a tail of fewer values than were in flight can be one event,
-//     and an interval that counts them as independent draws is too
-//     narrow. A percentile is therefore gated only when each run has
-//     more values above it than requests in flight, on average, in
-//     either run (by Little's law, the sum of service times over the
-//     stage's duration), and at least MinTailValues: p99 of a run that
-//     kept 50 requests in flight needs 5,000 values. Beside it, a
-//     Mann-Whitney U test over the histogram
-//     buckets (ties within a bucket counted as half) gives the p-value
-//     of a shift of the whole distribution; it is shown, not gated on,
-//     since it treats every request as independent and calls a shift of
-//     a few percent between two honest runs significant.
+//     and, in the open model, every request that falls due during the
+//     pause, as many again for a pause as long as the latency. A tail of
+//     fewer values than that can be one event, and an interval that
+//     counts them as independent draws is too narrow. A percentile is
+//     therefore gated only when each run has at least twice as many
+//     values above it as requests in flight, on average, in either run
+//     (by Little's law, the sum of service times over the stage's
+//     duration), and at least MinTailValues: p99 of a run that kept 50
+//     requests in flight needs 10,000 values. Beside it, a Mann-Whitney
+//     U test over the histogram buckets (ties within a bucket counted
+//     as half) gives the p-value of a shift of the whole distribution;
+//     it is shown, not gated on, since it treats every request as
+//     independent and calls a shift of a few percent between two honest
+//     runs significant.
 //   - Goodput, when both stages have at least MinSeriesSeconds whole
 //     seconds besides their first and last (partial) ones: the mean of
 //     those per-second ok counts, with a moving-block bootstrap interval
@@ -154,7 +156,8 @@ func findStage(r *Run, name string) *Stage {
 
 func compareStage(b, n *Stage, tol Tolerances) []Delta {
 	var out []Delta
-	minTail := max(MinTailValues, inFlight(b), inFlight(n))
+	minTail := max(MinTailValues, clusterFactor*inFlight(b),
+		clusterFactor*inFlight(n))
 	for _, kind := range []string{Response, Service} {
 		lb, ln := b.Latency[kind], n.Latency[kind]
 		p := mannWhitneyP(lb, ln)
@@ -190,6 +193,10 @@ func quantileCI(l *Latency, q, c float64) (v, lo, hi float64) {
 	}
 	return at(n * p), at(math.Floor(n*p - half)), at(math.Ceil(n*p + half))
 }
+
+// clusterFactor is how many values one pause can delay, in units of the
+// requests in flight: those in flight and as many falling due.
+const clusterFactor = 2
 
 // inFlight returns the mean number of requests of s in flight, rounded
 // up: by Little's law, the sum of its service times over its duration.
@@ -230,7 +237,7 @@ func compareQuantile(lb, ln *Latency, q float64, minTail int64,
 // tailCount returns how many of l's values lie above percentile q, as
 // the rank arithmetic of quantileCI counts them.
 func tailCount(l *Latency, q float64) int64 {
-	return int64(math.Floor(float64(l.Count()) * (1 - q/100)))
+	return int64(math.Floor(float64(l.Count()) * (100 - q) / 100))
 }
 
 func rel(diff, base float64) float64 {
@@ -336,12 +343,17 @@ func countGoodput(b, n *Stage, tol Tolerances) Delta {
 	}
 	d.Base, d.New = b.Goodput(), n.Goodput()
 	d.Diff, d.Rel = d.New-d.Base, rel(d.New-d.Base, d.Base)
-	vb := float64(b.Outcomes[OK]) / (b.Duration.Seconds() * b.Duration.Seconds())
-	vn := float64(n.Outcomes[OK]) / (n.Duration.Seconds() * n.Duration.Seconds())
-	half := zFor(tol.Confidence) * math.Sqrt(vb+vn)
+	half := zFor(tol.Confidence) * math.Sqrt(poissonVar(b)+poissonVar(n))
 	d.Low, d.High = d.Diff-half, d.Diff+half
 	d.Regression = d.Rel < -tol.Throughput && d.High < 0
 	return d
+}
+
+// poissonVar returns the variance of s's goodput taken as a Poisson
+// count over its duration: ok / duration².
+func poissonVar(s *Stage) float64 {
+	d := s.Duration.Seconds()
+	return float64(s.Outcomes[OK]) / (d * d)
 }
 
 // bootstrapDiff returns a percentile interval at confidence c of

@@ -227,10 +227,36 @@ func TestCompareDoesNotGateThinTails(t *testing.T) {
 	}
 	d := findDelta(t, c, "latency.service p(99)")
 	if d.Regression || d.Rel < 1 || !strings.HasPrefix(d.Note,
-		"not gated: 5 values above p(99), want 20") {
+		"not gated: 5 values above p(99), want 2") {
 		t.Errorf("p(99) delta %+v: want a large rise, noted, not gated", d)
 	}
 	if c.Regressed() {
 		t.Errorf("six slow values out of 506 called a regression")
+	}
+}
+
+// TestCompareTailsAgainstInFlight gates a percentile only when twice as
+// many values lie above it as requests were in flight: 300 requests of
+// about 40 ms in 0.24 s kept 50 in flight, as did 300 of 60 ms in
+// 0.36 s, so the 30 values above p90 are too few, the 150 above p50
+// enough.
+func TestCompareTailsAgainstInFlight(t *testing.T) {
+	base := shortRun(300, 240*time.Millisecond, 40)
+	next := shortRun(300, 360*time.Millisecond, 60)
+	if got := inFlight(base.Stages[0]); got < 48 || got > 53 {
+		t.Fatalf("inFlight = %d, want about 50", got)
+	}
+	c, err := Compare(base, next, DefaultTolerances())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p90 := findDelta(t, c, "latency.service p(90)")
+	p50 := findDelta(t, c, "latency.service p(50)")
+	if p90.Regression || !strings.HasPrefix(p90.Note,
+		"not gated: 30 values above p(90), want 10") {
+		t.Errorf("p(90) delta %+v: want it noted, not gated", p90)
+	}
+	if !p50.Regression {
+		t.Errorf("p(50) delta %+v: want a regression", p50)
 	}
 }

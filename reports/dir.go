@@ -19,6 +19,9 @@ type DirOptions struct {
 	// Thresholds, when given, are shown in report.html and written to
 	// junit.xml, one test case each.
 	Thresholds []ThresholdResult
+	// Comparison, when not nil, is a baseline comparison of the run,
+	// shown in report.html.
+	Comparison *Comparison
 }
 
 // File names of the output folder, besides SummaryFile.
@@ -105,7 +108,7 @@ func writeDocs(dir string, r *Run, o DirOptions) ([]string, error) {
 	p := filepath.Join(dir, HTMLFile)
 	err := writeFileWith(p, func(b *bytes.Buffer) error {
 		return WriteHTML(b, r, HTMLOptions{Thresholds: o.Thresholds,
-			NoPlots: o.NoPlots})
+			NoPlots: o.NoPlots, Comparison: o.Comparison})
 	})
 	if err != nil {
 		return paths, err

@@ -7,15 +7,17 @@
 //     summary.schema.json and SchemaVersion. Each histogram is stored
 //     losslessly, so a summary read back merges exactly.
 //   - WriteText: the text summary, with plain-words warnings
-//     (StageWarnings); WriteMarkdown for CI job summaries; WriteHTML for
-//     a self-contained report.html.
+//     (StageWarnings); WriteMarkdown and WriteMarkdown for CI job
+//     summaries; WriteHTML for a self-contained report.html. The last
+//     two can show a baseline Comparison.
 //   - WriteHlog: HdrHistogram interval logs (.hlog) per stage and kind.
 //   - PlotThroughput, PlotLatencySpectrum, PlotOfflineQueue and
 //     PlotAgainstReferences: gonum/plot charts as PNG and SVG, beside
 //     Aira's published numbers (References, ThroughputReference).
 //   - ParseThreshold and EvaluateThresholds: k6-style thresholds;
 //     WriteJUnit writes their results as junit.xml.
-//   - Merge: exact merging of shards or repeated runs.
+//   - Merge: exact merging of shards or repeated runs; an incomplete
+//     shard set is a *ShardSetError, not a smaller run.
 //   - Compare and WriteComparison: a baseline comparison with intervals
 //     and a regression verdict under Tolerances.
 //   - WriteDir: the whole output folder at once.

@@ -40,14 +40,14 @@ type LittlesLaw struct {
 
 // Explain applies Little's law to a sweep. levels are in ascending
 // concurrency and rec is their recommendation; rate is the allowed rate
-// in operations per second, or 0 when unknown, in which case the best
-// goodput measured stands for it.
+// in operations per second, or 0 when unknown, in which case the most
+// operations answered per second at any level stands for it.
 func Explain(levels []TuneLevel, rec Recommendation, rate float64,
 	source string) LittlesLaw {
 	x := LittlesLaw{Rate: rate, RateSource: source, FromLimit: rate > 0}
 	if rate <= 0 {
-		x.Rate, x.RateSource = rec.Best, "the best goodput measured, as "+
-			"no rate limit is known"
+		x.Rate, x.RateSource = bestThroughput(levels), "the most "+
+			"answered per second, as no rate limit is known"
 	}
 	if len(levels) == 0 {
 		x.Why = "No level ran, so there is nothing to compare."
@@ -65,10 +65,23 @@ func Explain(levels []TuneLevel, rec Recommendation, rate float64,
 	x.MeasuredThroughput = r.Throughput
 	x.MeasuredTime = r.InFlightTime()
 	x.Why = x.why(levels, rec)
-	if s := x.past(levels, rec); s != "" {
-		x.Why += " " + s
+	for _, s := range []string{x.past(levels, rec),
+		stillGrowing(levels, rec)} {
+		if s != "" {
+			x.Why += " " + s
+		}
 	}
 	return x
+}
+
+// stillGrowing warns when goodput grew up to the highest level tried.
+func stillGrowing(levels []TuneLevel, rec Recommendation) string {
+	last := len(levels) - 1
+	if last < 1 || rec.Index != last || PlateauStart(levels) != last {
+		return ""
+	}
+	return "Goodput still grew at the highest level tried, so the knee " +
+		"may lie above it: raise the top of --range."
 }
 
 // why builds the sentence that explains the gap.
@@ -78,7 +91,11 @@ func (x *LittlesLaw) why(levels []TuneLevel, rec Recommendation) string {
 	if s := x.belowLimit(levels); s != "" {
 		parts = append(parts, s)
 	}
-	if s := x.coarse(levels, r); s != "" {
+	if s := x.aboveLimit(levels); s != "" {
+		parts = append(parts, s)
+	}
+	if s := x.coarse(levels, r); s != "" && stillGrowing(levels,
+		rec) == "" {
 		parts = append(parts, s)
 	}
 	if s := x.under(r, rec); s != "" {
@@ -110,8 +127,9 @@ func (x *LittlesLaw) past(levels []TuneLevel, rec Recommendation) string {
 			"in flight", l.Goodput, l.Concurrency)
 		if l.RetryWait >= 0.05*l.InFlightTime() && l.RetryWait > 0 {
 			s += fmt.Sprintf(", where an operation waited %s on average "+
-				"before its retries: the extra permits are spent waiting",
-				fmtMillis(l.RetryWait))
+				"before its retries (%s per retry): the extra permits "+
+				"are spent waiting", fmtMillis(l.RetryWait),
+				perRetry(l))
 		}
 		return s + "."
 	}
@@ -121,10 +139,7 @@ func (x *LittlesLaw) past(levels []TuneLevel, rec Recommendation) string {
 // belowLimit notes a ceiling that something other than the allowed rate
 // sets.
 func (x *LittlesLaw) belowLimit(levels []TuneLevel) string {
-	best := 0.0
-	for _, l := range levels {
-		best = max(best, l.Throughput)
-	}
+	best := bestThroughput(levels)
 	if !x.FromLimit || best >= 0.9*x.Rate {
 		return ""
 	}
@@ -132,6 +147,17 @@ func (x *LittlesLaw) belowLimit(levels []TuneLevel) string {
 		"below the allowed %.1f/s, so something else binds first (the "+
 		"server's capacity or the client), and the rate-based "+
 		"prediction is too high", best, x.Rate)
+}
+
+// aboveLimit notes a target that answered faster than the allowed rate.
+func (x *LittlesLaw) aboveLimit(levels []TuneLevel) string {
+	best := bestThroughput(levels)
+	if !x.FromLimit || best <= 1.1*x.Rate {
+		return ""
+	}
+	return fmt.Sprintf("the target answered up to %.1f/s, above the "+
+		"allowed %.1f/s, so it does not hold this flow to that limit, "+
+		"and the prediction is too low", best, x.Rate)
 }
 
 // coarse notes a knee that lies between two levels tried.
@@ -164,8 +190,17 @@ func (x *LittlesLaw) retryWaits(r TuneLevel) string {
 	}
 	return fmt.Sprintf("at %d in flight an operation waited %s on "+
 		"average for Retry-After or backoff before its retries "+
-		"(%.2f retries per operation), holding its permit while it "+
-		"waited", r.Concurrency, fmtMillis(r.RetryWait), r.RetriesPerOp)
+		"(%.2f retries per operation, %s per retry), holding its "+
+		"permit while it waited", r.Concurrency, fmtMillis(r.RetryWait),
+		r.RetriesPerOp, perRetry(r))
+}
+
+// perRetry returns the mean wait before one retry, as text.
+func perRetry(l TuneLevel) string {
+	if l.RetriesPerOp <= 0 {
+		return "-"
+	}
+	return fmtMillis(l.RetryWait / l.RetriesPerOp)
 }
 
 // slower notes attempts that took longer than unloaded ones: requests
@@ -178,4 +213,14 @@ func (x *LittlesLaw) slower(r TuneLevel) string {
 	return fmt.Sprintf("each operation spent %s longer in flight than "+
 		"unloaded, besides retry waits: requests queued in the server "+
 		"(or the client) before being served", fmtMillis(extra))
+}
+
+// bestThroughput returns the most operations answered per second at any
+// level.
+func bestThroughput(levels []TuneLevel) float64 {
+	best := 0.0
+	for _, l := range levels {
+		best = max(best, l.Throughput)
+	}
+	return best
 }

@@ -6,16 +6,8 @@ import (
 	"strings"
 )
 
-// WriteMarkdown writes a GitHub-flavoured markdown summary of r for CI
-// job summaries: per stage the counts, outcomes and latency tables, the
-// warnings, then the threshold results when there are any. It is
-// WriteMarkdownWith with only thresholds.
-func WriteMarkdown(w io.Writer, r *Run, results []ThresholdResult) error {
-	return WriteMarkdownWith(w, r, MarkdownOptions{Thresholds: results})
-}
-
-// MarkdownOptions tunes WriteMarkdownWith. The zero value writes the
-// run's summary alone.
+// MarkdownOptions tunes WriteMarkdown. The zero value writes the run's
+// summary alone.
 type MarkdownOptions struct {
 	// Thresholds, when given, are shown in a table after the stages.
 	Thresholds []ThresholdResult
@@ -24,9 +16,11 @@ type MarkdownOptions struct {
 	Comparison *Comparison
 }
 
-// WriteMarkdownWith writes the markdown summary of WriteMarkdown, with
-// what o adds.
-func WriteMarkdownWith(w io.Writer, r *Run, o MarkdownOptions) error {
+// WriteMarkdown writes a GitHub-flavoured markdown summary of r for CI
+// job summaries: per stage the counts, outcomes and latency tables, the
+// warnings, then the threshold results and the baseline comparison that
+// o carries.
+func WriteMarkdown(w io.Writer, r *Run, o MarkdownOptions) error {
 	ew := &errWriter{w: w}
 	ew.printf("# airabench: %s\n\n", mdEscape(orDash(r.Scenario)))
 	ew.printf("Target %s; airabench %s.\n\n", mdEscape(describeTarget(r)),

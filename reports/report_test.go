@@ -42,7 +42,8 @@ func TestWriteJUnitGolden(t *testing.T) {
 
 func TestWriteMarkdownGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteMarkdown(&b, sampleRun(), sampleThresholds(t)); err != nil {
+	if err := WriteMarkdown(&b, sampleRun(),
+		MarkdownOptions{Thresholds: sampleThresholds(t)}); err != nil {
 		t.Fatalf("WriteMarkdown: %v", err)
 	}
 	golden(t, "summary.golden.md", b.Bytes())
@@ -111,9 +112,9 @@ func sampleComparison(t *testing.T) *Comparison {
 func TestReportsShowComparison(t *testing.T) {
 	c := sampleComparison(t)
 	var md, page bytes.Buffer
-	err := WriteMarkdownWith(&md, sampleRun(), MarkdownOptions{Comparison: c})
+	err := WriteMarkdown(&md, sampleRun(), MarkdownOptions{Comparison: c})
 	if err != nil {
-		t.Fatalf("WriteMarkdownWith: %v", err)
+		t.Fatalf("WriteMarkdown: %v", err)
 	}
 	err = WriteHTML(&page, sampleRun(), HTMLOptions{Comparison: c,
 		NoPlots: true})
@@ -139,7 +140,7 @@ func TestReportsNameTheShard(t *testing.T) {
 	r := sampleRun()
 	r.ShardIndex, r.ShardCount = 2, 4
 	var md, page bytes.Buffer
-	if err := WriteMarkdown(&md, r, nil); err != nil {
+	if err := WriteMarkdown(&md, r, MarkdownOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteHTML(&page, r, HTMLOptions{NoPlots: true}); err != nil {

@@ -512,11 +512,8 @@ func stageWarnings(s *Stage, share float64) []string {
 			"dispatch delay): the generator, the in-flight cap or the "+
 			"client's pool fell behind the schedule", fmtMs(p99))
 	}
-	if r, ok := sendRate(s, share); ok && r < (1-rateShortfall)*s.TargetRate*share {
-		add("target rate not met: operations went out at %s, %s%% short "+
-			"of the planned %s", fmtRate(r),
-			fmtFloat(100*(1-r/(s.TargetRate*share)), 1),
-			fmtRate(s.TargetRate*share))
+	if msg := targetWarning(s, share); msg != "" {
+		out = append(out, msg)
 	}
 	if s.InvalidReceipts > 0 {
 		add("%s receipts failed verification", fmtInt(s.InvalidReceipts))
@@ -529,17 +526,7 @@ func stageWarnings(s *Stage, share float64) []string {
 		add("%s Retry-After values exceeded the retry policy's cap",
 			fmtInt(s.Capped))
 	}
-	if c := s.Concurrency; c > 0 && s.NewConnections > churnFactor*int64(c) {
-		add("connection churn: the client opened %s connections for a "+
-			"concurrency of %d, so connections were not reused (the "+
-			"server closed them, or the pool is smaller than the "+
-			"concurrency)", fmtInt(s.NewConnections), c)
-	}
-	if n := s.TransportErrors["too-many-open-files"]; n > 0 {
-		add("%s attempts failed for lack of file descriptors: raise the "+
-			"open-file limit (ulimit -n) or lower the concurrency",
-			fmtInt(n))
-	}
+	out = append(out, connectionWarnings(s)...)
 	if o := s.Offline; o != nil && o.Lost > 0 {
 		add("%s of %s actions were lost from the offline queue (%s)",
 			fmtInt(o.Lost), fmtInt(o.Accepted), lostNote(o))
@@ -549,6 +536,38 @@ func stageWarnings(s *Stage, share float64) []string {
 			add("%s %s-time values fell outside 1 µs to 1 h and were "+
 				"clamped", fmtInt(l.Clamped), kind)
 		}
+	}
+	return out
+}
+
+// targetWarning says that an open stage sent more than rateShortfall
+// slower than its share of the target rate, or returns "".
+func targetWarning(s *Stage, share float64) string {
+	r, ok := sendRate(s, share)
+	want := s.TargetRate * share
+	if !ok || r >= (1-rateShortfall)*want {
+		return ""
+	}
+	return fmt.Sprintf("target rate not met: operations went out at %s, "+
+		"%s%% short of the planned %s", fmtRate(r),
+		fmtFloat(100*(1-r/want), 1), fmtRate(want))
+}
+
+// connectionWarnings warns of connection churn and of running out of
+// file descriptors.
+func connectionWarnings(s *Stage) []string {
+	var out []string
+	if c := int64(s.Concurrency); c > 0 && s.NewConnections > churnFactor*c {
+		out = append(out, fmt.Sprintf("connection churn: the client "+
+			"opened %s connections for a concurrency of %d, so "+
+			"connections were not reused (the server closed them, or the "+
+			"pool is smaller than the concurrency)",
+			fmtInt(s.NewConnections), c))
+	}
+	if n := s.TransportErrors["too-many-open-files"]; n > 0 {
+		out = append(out, fmt.Sprintf("%s attempts failed for lack of file "+
+			"descriptors: raise the open-file limit (ulimit -n) or lower "+
+			"the concurrency", fmtInt(n)))
 	}
 	return out
 }

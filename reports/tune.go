@@ -18,7 +18,9 @@ type TuneLevel struct {
 	// Operations counts operations that reached a final outcome.
 	Operations int64 `json:"operations"`
 	// Offered counts operations intended, Throughput operations
-	// finished and Goodput ok operations, per second.
+	// answered and Goodput ok operations, per second. Over a window,
+	// Throughput counts operations started, which a closed model's
+	// steady state finishes as fast.
 	Offered    float64 `json:"offered_per_s"`
 	Throughput float64 `json:"throughput_per_s"`
 	Goodput    float64 `json:"goodput_per_s"`
@@ -310,10 +312,10 @@ func tried(levels []TuneLevel, n int) bool {
 
 // fmtMillis writes a latency in ms as "850 ms" or "1.25 s".
 func fmtMillis(v float64) string {
-	if v >= 1000 {
+	if v >= 999.5 {
 		return fmt.Sprintf("%.2f s", v/1000)
 	}
-	if v >= 10 {
+	if v >= 9.95 {
 		return fmt.Sprintf("%.0f ms", v)
 	}
 	return fmt.Sprintf("%.1f ms", v)

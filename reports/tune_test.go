@@ -175,9 +175,7 @@ func TestRefinement(t *testing.T) {
 	for _, tt := range tests {
 		var levels []TuneLevel
 		add := func(c int) {
-			l := lvl(c, tt.model(c), 0, 50)
-			l.Throughput = 20 * float64(c) // 50 ms in flight
-			levels = append(levels, l)
+			levels = append(levels, lvl(c, tt.model(c), 0, 50))
 			slices.SortFunc(levels, func(a, b TuneLevel) int {
 				return a.Concurrency - b.Concurrency
 			})
@@ -206,6 +204,9 @@ func TestExplain(t *testing.T) {
 	waited[3].Throughput = 100
 	waited[3].RetryWait = 30
 	waited[3].RetriesPerOp = 0.24
+	collapsed := []TuneLevel{lvl(1, 20, 0, 50), lvl(2, 40, 0, 50),
+		lvl(4, 80, 0, 50), lvl(5, 97, 0, 52), lvl(6, 57, 0.05, 1050)}
+	collapsed[4].RetryWait, collapsed[4].RetriesPerOp = 60, 0.06
 	queued := []TuneLevel{lvl(1, 20, 0, 50), lvl(2, 40, 0, 50),
 		lvl(4, 78, 0, 55), lvl(8, 80, 0, 100)}
 	tests := []struct {
@@ -221,6 +222,11 @@ func TestExplain(t *testing.T) {
 			want: []string{"They differ because",
 				"jumped from 4 to 8", "waited 30 ms on average",
 				"0.24 retries per operation"}},
+		{name: "whole-second Retry-After past the knee", levels: collapsed,
+			criteria: defaultCriteria, rate: 100, predicted: 5,
+			want: []string{"They agree: 5 in flight",
+				"Past the knee goodput falls, to 57.0/s at 6 in flight",
+				"(1.00 s per retry)"}},
 		{name: "server queueing, no limit known", levels: queued,
 			criteria: defaultCriteria, predicted: 4,
 			want: []string{"They agree"}},
@@ -228,6 +234,11 @@ func TestExplain(t *testing.T) {
 			criteria: defaultCriteria, rate: 200, predicted: 10,
 			want: []string{"stay below the allowed 200.0/s",
 				"prediction is too high"}},
+		{name: "a limit the target does not enforce",
+			levels: limited[:3], criteria: defaultCriteria, rate: 10,
+			predicted: 0.5, want: []string{"answered up to 80.0/s, " +
+				"above the allowed 10.0/s", "Goodput still grew at the " +
+				"highest level tried"}},
 		{name: "nothing met", levels: limited, rate: 100, predicted: 5,
 			criteria: Criteria{Share: 0.95, MaxThrottled: 0.01},
 			want:     []string{"No level met the limits"}},

@@ -78,7 +78,7 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 			"fraction, on top of -rss-slack")
 	slackMiB := fs.Int64("rss-slack", 16,
 		"allowed rise of resident memory in MiB, besides the fraction")
-	fs.IntVar(&s.goroutines, "max-goroutine-growth", 16,
+	fs.IntVar(&s.goroutines, "max-goroutine-growth", 64,
 		"allowed rise of the goroutine count over the first sample, "+
 			"pooled connections aside")
 	fs.IntVar(&s.conns, "max-conns", 256,
@@ -102,8 +102,8 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 type sample struct {
 	at         time.Duration
 	rss        int64 // bytes; -1 when the platform does not say
-	goroutines int // besides those of pooled connections
-	conns      int // pooled connections
+	goroutines int   // besides those of pooled connections
+	conns      int   // pooled connections
 	heap       uint64
 	mockRSS    int64
 }

@@ -6,15 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"sync/atomic"
-	"time"
 
-	"golang.org/x/time/rate"
 
 	"github.com/airabench/airabench/loadgen"
 	"github.com/airabench/airabench/scenarios"
@@ -112,76 +107,6 @@ func stagePlan(l loadgen.Load) string {
 		l.Items, l.Concurrency)
 }
 
-// rateGuard holds every request to a rate, whatever the load model and
-// however many retries there are. It is the max_rate guard of targets
-// beyond this machine: a closed model has no rate of its own to check
-// before the run. A request it holds back waits inside the client's
-// measured service time, so held counts them for the report.
-type rateGuard struct {
-	next http.RoundTripper
-	lim  *rate.Limiter
-	held atomic.Int64 // requests that had to wait
-	wait atomic.Int64 // their total wait, in nanoseconds
-}
-
-// newRateGuard returns a guard of r per second, with a burst of one
-// second's worth, over a transport shaped as the generator's own: one
-// pooled connection per request in flight.
-func newRateGuard(r loadgen.Rate, maxConns int, timeout time.Duration,
-	tc *tls.Config) *rateGuard {
-	per := r.PerSecond()
-	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	return &rateGuard{
-		lim: rate.NewLimiter(rate.Limit(per),
-			max(1, int(math.Ceil(per)))),
-		next: &http.Transport{
-			DialContext:         d.DialContext,
-			MaxIdleConns:        maxConns,
-			MaxIdleConnsPerHost: maxConns,
-			IdleConnTimeout:     90 * time.Second,
-			TLSHandshakeTimeout: timeout,
-			TLSClientConfig:     tc,
-		},
-	}
-}
-
-// RoundTrip waits for the guard's permission, then sends req.
-func (g *rateGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	res := g.lim.Reserve()
-	if d := res.Delay(); d > 0 {
-		g.held.Add(1)
-		g.wait.Add(int64(d))
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-req.Context().Done():
-			t.Stop()
-			res.Cancel()
-			return nil, req.Context().Err()
-		}
-	}
-	return g.next.RoundTrip(req)
-}
-
-// CloseIdleConnections closes the pool's idle connections, as the
-// generator does when a run ends.
-func (g *rateGuard) CloseIdleConnections() {
-	if c, ok := g.next.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
-}
-
-// warning says how much the guard held the run back, or "" if never.
-func (g *rateGuard) warning(r loadgen.Rate) string {
-	n := g.held.Load()
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf("the max_rate guard (%v) held back %d requests "+
-		"for %v in all; their service times include that wait", r, n,
-		time.Duration(g.wait.Load()).Round(time.Millisecond))
-}
-
 // guardTarget applies the rules of a URL target beyond this machine:
 // it prints what the run will send, and it refuses a scenario that
 // declares no max_rate unless noMaxRate says so explicitly. It returns
@@ -225,18 +150,11 @@ func peakRate(l loadgen.Load) float64 {
 	return peak
 }
 
-// guardedTarget wraps t's transport in the max_rate guard when the
-// target is beyond this machine and declares a max_rate.
-func guardedTarget(t loadgen.Target, sc *scenarios.Scenario) (
-	loadgen.Target, *rateGuard) {
-	if sc.Mock != nil || isLoopbackURL(sc.URL) || sc.MaxRate.PerSecond() == 0 {
-		return t, nil
+// guardedTarget sets the max_rate guard on t when the target is beyond
+// this machine and the scenario declares a max_rate.
+func guardedTarget(t loadgen.Target, sc *scenarios.Scenario) loadgen.Target {
+	if sc.Mock == nil && !isLoopbackURL(sc.URL) {
+		t.MaxRate = sc.MaxRate
 	}
-	timeout := sc.Plan.Timeout
-	if timeout == 0 {
-		timeout = loadgen.DefaultTimeout
-	}
-	g := newRateGuard(sc.MaxRate, sc.Plan.MaxInFlight(), timeout, t.TLS)
-	t.Transport = g
-	return t, g
+	return t
 }

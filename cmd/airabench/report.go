@@ -30,6 +30,7 @@ func report(res *reports.Run, ts []reports.Threshold, base *reports.Run,
 		return exitRuntime
 	}
 	code := exitOK
+	var cmp *reports.Comparison
 	if len(results) > 0 {
 		fmt.Fprintln(stdout, "\nthresholds")
 		for _, r := range results {
@@ -53,15 +54,18 @@ func report(res *reports.Run, ts []reports.Threshold, base *reports.Run,
 		if c.Regressed() {
 			code = exitGate
 		}
+		cmp = c
 	}
 	paths, err := reports.WriteDir(f.out, res, reports.DirOptions{
-		NoPlots: f.noPlots, Thresholds: results})
+		NoPlots: f.noPlots, Thresholds: results, Comparison: cmp})
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench: %v\n", err)
 		return exitRuntime
 	}
 	if f.summaryMD != "" {
-		if err := writeMarkdown(f.summaryMD, res, results); err != nil {
+		err := writeMarkdown(f.summaryMD, res, reports.MarkdownOptions{
+			Thresholds: results, Comparison: cmp})
+		if err != nil {
 			fmt.Fprintf(stderr, "airabench: --summary-md: %v\n", err)
 			return exitRuntime
 		}
@@ -74,12 +78,12 @@ func report(res *reports.Run, ts []reports.Threshold, base *reports.Run,
 }
 
 func writeMarkdown(path string, res *reports.Run,
-	results []reports.ThresholdResult) error {
+	o reports.MarkdownOptions) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := reports.WriteMarkdown(f, res, results); err != nil {
+	if err := reports.WriteMarkdown(f, res, o); err != nil {
 		f.Close()
 		return err
 	}

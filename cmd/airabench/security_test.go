@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/airabench/airabench/loadgen"
@@ -408,50 +407,6 @@ func TestRemoteTargetGuard(t *testing.T) {
 	}
 }
 
-// TestRateGuardPacing holds the guard's pacing exactly, on a synctest
-// clock: a burst of one second's worth, then one request per interval.
-func TestRateGuardPacing(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := newRateGuard(loadgen.Rate{Freq: 5, Per: time.Second}, 4,
-			time.Second, nil)
-		var (
-			mu   sync.Mutex
-			sent []time.Duration
-		)
-		start := time.Now()
-		g.next = roundTripFunc(func(r *http.Request) (*http.Response,
-			error) {
-			mu.Lock()
-			sent = append(sent, time.Since(start))
-			mu.Unlock()
-			return &http.Response{StatusCode: 200, Request: r,
-				Body: io.NopCloser(strings.NewReader(""))}, nil
-		})
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() {
-				for range 3 {
-					req, _ := http.NewRequest("GET", "http://x/", nil)
-					g.RoundTrip(req)
-				}
-			})
-		}
-		wg.Wait()
-		if len(sent) != 12 {
-			t.Fatalf("%d requests sent, want 12", len(sent))
-		}
-		for i, at := range sent {
-			want := time.Duration(max(0, i-4)) * 200 * time.Millisecond
-			if at != want {
-				t.Errorf("request %d sent at +%v, want +%v", i+1, at, want)
-			}
-		}
-		if g.held.Load() != 7 {
-			t.Errorf("held %d, want 7", g.held.Load())
-		}
-	})
-}
-
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -467,6 +422,49 @@ func TestMockRefusesWideAddresses(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, "--listen-any") {
 			t.Errorf("mock --addr %s: exit %d, stderr %q; want %d and a "+
 				"hint to --listen-any", addr, code, stderr, exitUsage)
+		}
+	}
+}
+
+// TestStagePlanAndLoopback checks the plan lines printed before a run
+// against a remote target, and which hosts count as this machine.
+func TestStagePlanAndLoopback(t *testing.T) {
+	perS := func(n float64) loadgen.Rate {
+		return loadgen.Rate{Freq: n, Per: time.Second}
+	}
+	plans := []struct {
+		load loadgen.Load
+		want string
+	}{
+		{loadgen.Load{Model: loadgen.Open, Rate: perS(50),
+			Duration: time.Minute},
+			"open model, 50/s for 1m0s: 3000 operations"},
+		{loadgen.Load{Model: loadgen.Open, Rate: perS(0),
+			Ramp: []loadgen.RampStep{{Target: perS(100),
+				Duration: 10 * time.Second}}},
+			"open model, 0/s ramping to 100/s for 10s: 500 operations"},
+		{loadgen.Load{Model: loadgen.Closed, Concurrency: 50, Items: 2000},
+			"closed model: 2000 operations, 50 in flight"},
+		{loadgen.Load{Model: loadgen.Closed, Concurrency: 8,
+			Duration: 30 * time.Second}, "closed model for 30s, 8 in " +
+			"flight; as many operations as answers allow"},
+		{loadgen.Load{Model: loadgen.Unbounded, Items: 100},
+			"unbounded model: 100 operations, all at once"},
+	}
+	for _, p := range plans {
+		if got := stagePlan(p.load); got != p.want {
+			t.Errorf("stagePlan(%+v) = %q, want %q", p.load, got, p.want)
+		}
+	}
+	hosts := map[string]bool{
+		"http://127.0.0.1:8080": true, "http://localhost": true,
+		"https://[::1]:443": true, "http://127.8.9.10": true,
+		"https://api.airaproof.com": false, "http://10.0.0.1": false,
+		"http://[::]:80": false, "http://0.0.0.0": false,
+	}
+	for u, want := range hosts {
+		if got := isLoopbackURL(u); got != want {
+			t.Errorf("isLoopbackURL(%q) = %v, want %v", u, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func runTune(j *tuneJob, stdout, stderr io.Writer) int {
 		lim = tt.limit
 	}
 	rate, source := allowedRate(lim, stage, j.f.keys)
-	warnOpenFiles(stderr, j.levels[len(j.levels)-1])
+	warnOpenFiles(stderr, slices.Max(j.levels))
 	if !j.f.quiet {
 		fmt.Fprintf(stdout, "tuning %s, stage %s (%s), against %s with "+
 			"%d key(s)\n", j.sc.Name, stage.Name, stage.Flow,
