@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 
-
 	"github.com/airabench/airabench/loadgen"
 	"github.com/airabench/airabench/scenarios"
 )
