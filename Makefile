@@ -22,11 +22,13 @@ run: build
 	./$(BIN) run $(SCENARIO)
 
 # Every test, with the race detector off to stay within a few minutes on
-# two cores; `make race` adds it. The seed corpora of the fuzz targets
-# run as tests; `fuzz` then mutates each target briefly.
+# two cores; `make race` adds it. Packages run one at a time, because many
+# tests measure real runs over loopback and should not share the CPU with
+# another package's. The seed corpora of the fuzz targets run as tests;
+# `fuzz` then mutates each target briefly.
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -p 1 ./...
 	$(MAKE) fuzz
 
 fuzz:
