@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -21,10 +22,12 @@ const (
 	stepNotarize
 	stepVerify
 	stepHealth
+	stepMint
 	numSteps
 )
 
-var stepName = [numSteps]string{"authorize", "notarize", "verify", "health"}
+var stepName = [numSteps]string{"authorize", "notarize", "verify", "health",
+	"mint"}
 
 // worker runs operations for one stage. Each goroutine has its own
 // worker, so the random stream needs no lock.
@@ -105,6 +108,8 @@ func (w *worker) operation(ctx context.Context, i int, intended time.Time) {
 		r = w.retrying(ctx, stepHealth, intended, func() reply {
 			return w.c.do(ctx, http.MethodGet, "/health", nil, public)
 		})
+	case FlowMint:
+		r = w.mint(i, intended)
 	}
 	w.rec.record(event{kind: evOperation, class: r.class,
 		intended: intended, done: r.done, held: r.held,
@@ -280,5 +285,44 @@ func (w *worker) wait(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// mintKey signs the in-process mint flow's receipts. A fixed key is
+// enough: the flow measures the work, not the key.
+var mintKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
+// mint makes and signs one receipt in-process, as Aira's in-process
+// figure measures, and records it as an attempt of the mint step.
+func (w *worker) mint(i int, intended time.Time) reply {
+	r := reply{sent: time.Now(), class: reports.OK}
+	c, err := receipt.Canonical(mintPayload(i))
+	if err == nil {
+		_ = receipt.PayloadHash(c)
+		_ = receipt.Sign(mintKey, c)
+	} else {
+		r.class = reports.ClientError
+	}
+	r.done = time.Now()
+	w.rec.record(event{kind: evAttempt, step: stepMint, class: r.class,
+		first: true, intended: intended, sent: r.sent, done: r.done})
+	return r
+}
+
+// mintPayload is a v1.2 action receipt payload for item i.
+func mintPayload(i int) map[string]any {
+	const h = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	return map[string]any{
+		"receipt_version": "1.2", "alg": "Ed25519",
+		"action_uuid": "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", i),
+		"org_uuid":    "5f0c8a9e-7b1d-4c3e-8f2a-1d9e6b4a7c30",
+		"agent_id":    "batch-agent", "action_type": "llm_call",
+		"details_hash": h, "outcome_hash": h, "instruction_hash": h,
+		"model_id": "claude-sonnet-4-6", "parent_payload_hash": nil,
+		"authorization_ref": map[string]any{
+			"policy_evaluation_uuid":      "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
+			"approval_authorization_uuid": nil,
+		},
+		"created_at": "2026-12-03T18:00:00Z",
 	}
 }

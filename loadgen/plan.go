@@ -26,13 +26,17 @@ const (
 	FlowVerify Flow = "verify"
 	// FlowHealth is GET /health.
 	FlowHealth Flow = "health"
+	// FlowMint mints a receipt in-process, sending nothing: canonical
+	// JSON of a v1.2 action receipt payload, its SHA-256 and an Ed25519
+	// signature, the work behind Aira's in-process mint figure.
+	FlowMint Flow = "mint"
 	// FlowMix picks one of Stage.Mix's flows per operation, by weight.
 	FlowMix Flow = "mix"
 )
 
 // Flows lists the flows a stage may run.
 var Flows = []Flow{FlowAuthorize, FlowAuthorizeNotarize, FlowNotarize,
-	FlowVerify, FlowHealth, FlowMix}
+	FlowVerify, FlowHealth, FlowMint, FlowMix}
 
 // Model names a load model.
 type Model string

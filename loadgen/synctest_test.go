@@ -503,3 +503,21 @@ func TestMaxRateGuard(t *testing.T) {
 		}
 	})
 }
+
+// TestMintFlowInProcess: the mint flow signs receipts in-process and
+// sends nothing.
+func TestMintFlowInProcess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{}
+		st := runFake(t, f, Stage{Flow: FlowMint,
+			Load: Load{Model: Closed, Concurrency: 2, Items: 50}})
+		if f.requests() != 0 {
+			t.Errorf("the mint flow sent %d requests", f.requests())
+		}
+		if st.Outcomes[reports.OK] != 50 || len(st.Steps) != 1 ||
+			st.Steps[0].Name != "mint" {
+			t.Errorf("outcomes %v, steps %d; want 50 ok mints",
+				st.Outcomes, len(st.Steps))
+		}
+	})
+}

@@ -18,12 +18,12 @@ import (
 type Measured struct {
 	Ref   *Reference
 	Value float64
-	What  string // where the figure comes from, e.g. "stage batch goodput"
+	What  string // where the figure comes from, e.g. "stage batch, ..."
 }
 
 // MeasuredThroughput returns, for each stage whose flow has a throughput
-// reference, its goodput beside that reference, in stage order. Benchmarks
-// add their own figures (mint/s) to the list before plotting it.
+// reference, its answered operations per second (ok and denied) beside
+// that reference, in stage order.
 func MeasuredThroughput(r *Run) []Measured {
 	var out []Measured
 	for _, st := range r.Stages {
@@ -31,8 +31,12 @@ func MeasuredThroughput(r *Run) []Measured {
 		if ref == nil {
 			continue
 		}
-		out = append(out, Measured{Ref: ref, Value: finite(st.Goodput()),
-			What: "stage " + st.Name + " goodput"})
+		// A denial is the policy's answer, work the instance did as
+		// much as an authorization: both count against its capacity.
+		answered := st.Outcomes[OK] + st.Outcomes[Denied]
+		out = append(out, Measured{Ref: ref,
+			Value: finite(perSecond(answered, st.Duration)),
+			What:  "stage " + st.Name + ", ok and denied per second"})
 	}
 	return out
 }
