@@ -237,7 +237,7 @@ func (w *worker) retrying(ctx context.Context, step uint8,
 		}
 		w.rec.record(event{
 			kind: evAttempt, step: step, class: r.class,
-			retry: retried, wait: waited, first: w.first,
+			retry: retried, wait: waited, first: w.first, after: prev.class,
 			early: retried && prev.hasRA &&
 				r.sent.Before(prev.done.Add(prev.retryAfter)),
 			earlier: r.earlier, cause: r.cause,

@@ -23,9 +23,10 @@ type event struct {
 	kind  eventKind
 	step  uint8 // index into the flow's steps, for attempts
 	class reports.Class
-	retry bool // the attempt was a retry
-	first bool // the attempt was its operation's first
-	early bool // the retry went out before the advertised Retry-After
+	retry bool          // the attempt was a retry
+	after reports.Class // of a retry: the class of the attempt before
+	first bool          // the attempt was its operation's first
+	early bool          // the retry went out before the advertised Retry-After
 	// earlier marks a retry answered 409 DUPLICATE_REQUEST; held an
 	// operation that ended pending approval; invalid one whose receipt
 	// failed its check.
@@ -129,6 +130,7 @@ func (r *recorder) attempt(e *event) {
 	st.Attempts[e.class]++
 	if e.retry {
 		st.Retries++
+		st.RetriesBy[e.after]++
 		st.RetryWait += e.wait
 	}
 	if e.first {

@@ -231,6 +231,10 @@ func TestRetryAfterHonouredExactly(t *testing.T) {
 					i/2, gap)
 			}
 		}
+		if st.RetriesBy[reports.Throttled] != 5 {
+			t.Errorf("retries by cause %v, want 5 after throttled",
+				st.RetriesBy)
+		}
 		if st.RetryWait != 10*time.Second || st.EarlyRetries != 0 {
 			t.Errorf("retry wait %v early %d, want 10s and 0", st.RetryWait,
 				st.EarlyRetries)

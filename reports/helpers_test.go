@@ -60,6 +60,8 @@ func closedStage() *Stage {
 	s.Attempts = Outcomes{OK: 1900, Throttled: 240, Denied: 30,
 		ServerError: 20, TransportError: 10}
 	s.Retries = s.Attempts.Total() - s.Sent
+	s.RetriesBy = Outcomes{Throttled: 180, ServerError: 14,
+		TransportError: 6}
 	s.RetryWait = 37*time.Second + 500*time.Millisecond
 	s.Held, s.SucceededEarlier, s.Capped, s.BudgetExhausted = 12, 3, 4, 5
 	s.TransportErrors = map[string]int64{"reset": 6, "timeout": 4}

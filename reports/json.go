@@ -71,6 +71,7 @@ type jsonStage struct {
 	Retries        int64                  `json:"retries"`
 	RetryWaitS     float64                `json:"retry_wait_s"`
 	EarlyRetries   int64                  `json:"early_retries"`
+	RetriesBy      Outcomes               `json:"retries_by"`
 	Capped         int64                  `json:"retry_after_capped"`
 	BudgetOut      int64                  `json:"retry_budget_exhausted"`
 	SucceededEarly int64                  `json:"succeeded_earlier"`
@@ -202,6 +203,7 @@ func toJSONStage(s *Stage) (jsonStage, error) {
 		Retries:        s.Retries,
 		RetryWaitS:     s.RetryWait.Seconds(),
 		EarlyRetries:   s.EarlyRetries,
+		RetriesBy:      s.RetriesBy,
 		Capped:         s.Capped,
 		BudgetOut:      s.BudgetExhausted,
 		SucceededEarly: s.SucceededEarlier,
@@ -381,6 +383,7 @@ func fromJSONStage(js *jsonStage) (*Stage, error) {
 		Retries:      js.Retries,
 		RetryWait:    seconds(js.RetryWaitS),
 		EarlyRetries: js.EarlyRetries,
+		RetriesBy:    js.RetriesBy,
 		Series:       fromJSONSeries(js.Series),
 
 		Capped:           js.Capped,

@@ -291,6 +291,7 @@ func addStage(dst, src *Stage) error {
 	dst.Retries += src.Retries
 	dst.RetryWait += src.RetryWait
 	dst.EarlyRetries += src.EarlyRetries
+	dst.RetriesBy.Add(&src.RetriesBy)
 	dst.Capped += src.Capped
 	dst.BudgetExhausted += src.BudgetExhausted
 	dst.SucceededEarlier += src.SucceededEarlier

@@ -201,6 +201,9 @@ type Stage struct {
 	Outcomes Outcomes
 	Attempts Outcomes
 	Retries  int64
+	// RetriesBy counts retries by the class of the attempt that caused
+	// them: throttled, server_error or transport_error.
+	RetriesBy Outcomes
 	// RetryWait is the total time operations spent waiting between attempts.
 	RetryWait time.Duration
 	// EarlyRetries counts retries sent before the Retry-After the server

@@ -304,8 +304,18 @@ func retryNote(s *Stage) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%s attempts/op, %s s waiting",
+	note := fmt.Sprintf("%s attempts/op, %s s waiting",
 		fmtFloat(a, 2), fmtFloat(s.RetryWait.Seconds(), 3))
+	var by []string
+	for c := Class(0); c < NumClasses; c++ {
+		if n := s.RetriesBy[c]; n > 0 {
+			by = append(by, fmt.Sprintf("%s %s", fmtInt(n), c))
+		}
+	}
+	if len(by) > 0 {
+		note += "; after " + strings.Join(by, ", ")
+	}
+	return note
 }
 
 func outcomesTable(s *Stage) table {
