@@ -168,10 +168,21 @@ func (c *client) guardWarning(r Rate) string {
 		time.Duration(c.wait.Load()).Round(time.Millisecond))
 }
 
-// errorBody is the flat half of the mock's and the API's error envelope,
-// the half the SDKs read.
+// errorBody is an error answer: the flat code the SDKs read, or the
+// nested one the docs show.
 type errorBody struct {
-	Code string `json:"code"`
+	Code  string `json:"code"`
+	Error struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+// code returns whichever code the body carries.
+func (b *errorBody) code() string {
+	if b.Code != "" {
+		return b.Code
+	}
+	return b.Error.Code
 }
 
 // public is the key index of a request that carries no key.
@@ -221,7 +232,7 @@ func (c *client) do(ctx context.Context, method, path string, body []byte,
 	if r.status >= 400 {
 		var eb errorBody
 		if json.Unmarshal(r.body, &eb) == nil {
-			r.code = eb.Code
+			r.code = eb.code()
 		}
 	}
 	r.class = classify(r.status, r.code, r.hasRA)

@@ -525,3 +525,22 @@ func TestMintFlowInProcess(t *testing.T) {
 		}
 	})
 }
+
+// TestDeniedInEitherEnvelope: a POLICY_DENIED is a denial whether the
+// code comes flat, as the SDKs read it, or nested, as the docs show it.
+func TestDeniedInEitherEnvelope(t *testing.T) {
+	for _, body := range []string{`{"code":"POLICY_DENIED"}`,
+		`{"error":{"code":"POLICY_DENIED"},"request_id":"r"}`} {
+		synctest.Test(t, func(t *testing.T) {
+			f := &fakeAPI{}
+			f.answer = func(int, *http.Request) (int, string, string) {
+				return 403, "", body
+			}
+			st := runFake(t, f, Stage{
+				Load: Load{Model: Closed, Concurrency: 1, Items: 3}})
+			if st.Outcomes[reports.Denied] != 3 {
+				t.Errorf("%s: outcomes %v, want 3 denied", body, st.Outcomes)
+			}
+		})
+	}
+}

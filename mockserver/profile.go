@@ -43,6 +43,12 @@ type Profile struct {
 	// MaxBodyBytes bounds a request body; a larger one gets 413.
 	// Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" json:"max_body_bytes"`
+	// ErrorEnvelope shapes error bodies: "hybrid" (the default, "")
+	// carries the flat code/message/details the SDKs read and the nested
+	// "error" object the docs show; "flat" only the former, as the SDKs'
+	// tests show; "nested" only the latter, as the docs show, which the
+	// SDKs read as code UNKNOWN.
+	ErrorEnvelope string `yaml:"error_envelope" json:"error_envelope"`
 }
 
 // DefaultMaxBodyBytes is the body limit when Profile.MaxBodyBytes is
@@ -138,6 +144,12 @@ func (p Profile) Validate() []FieldError {
 	v.capacity(p.Capacity)
 	v.faults(p.Faults, p.Latency.all())
 	v.policy(p.Policy)
+	switch p.ErrorEnvelope {
+	case "", EnvelopeHybrid, EnvelopeFlat, EnvelopeNested:
+	default:
+		v.add("error_envelope", "unknown envelope %q, want hybrid, flat "+
+			"or nested", p.ErrorEnvelope)
+	}
 	v.idempotency(p.Idempotency)
 	if p.MaxDetailsChars < 0 {
 		v.add("max_details_chars", "must be >= 0, got %d",

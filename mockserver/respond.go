@@ -30,6 +30,38 @@ type errorInner struct {
 	Details map[string]any `json:"details"`
 }
 
+// The error envelopes of Profile.ErrorEnvelope.
+const (
+	EnvelopeHybrid = "hybrid"
+	EnvelopeFlat   = "flat"
+	EnvelopeNested = "nested"
+)
+
+// flatError and nestedError are apiError cut to one envelope.
+type flatError struct {
+	Code      string         `json:"code"`
+	Message   string         `json:"message"`
+	Details   map[string]any `json:"details"`
+	RequestID string         `json:"request_id"`
+}
+
+type nestedError struct {
+	Error     errorInner `json:"error"`
+	RequestID string     `json:"request_id"`
+}
+
+// shaped returns the error body in the envelope the profile asks for.
+func (e *apiError) shaped(envelope string) any {
+	switch envelope {
+	case EnvelopeFlat:
+		return &flatError{e.Code, e.Message, e.Details, e.RequestID}
+	case EnvelopeNested:
+		return &nestedError{e.Error, e.RequestID}
+	default:
+		return e
+	}
+}
+
 // fail builds an error result; details may be nil.
 func fail(status int, code, msg string, details map[string]any) result {
 	if details == nil {

@@ -127,6 +127,7 @@ func (s *Server) wrap(ep *endpoint) http.Handler {
 		}
 		if e, isErr := res.body.(*apiError); isErr {
 			e.RequestID = t.reqID
+			res.body = e.shaped(l.prof.ErrorEnvelope)
 		}
 		status = res.status
 		if f != nil {
