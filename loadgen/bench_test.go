@@ -12,7 +12,7 @@ import (
 // operation, the generator's per-request hot path after the response.
 func BenchmarkRecorder(b *testing.B) {
 	start := time.Now()
-	rec := newRecorder(reports.NewStage("bench", "authorize"), start)
+	rec := newRecorder(reports.NewStage("bench", "authorize"), start, nil)
 	at := start.Add(5 * time.Millisecond)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -33,7 +33,7 @@ func BenchmarkRecorderMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		start := time.Now()
 		st := reports.NewStage("bench", "authorize")
-		rec := newRecorder(st, start)
+		rec := newRecorder(st, start, nil)
 		for i := range results {
 			at := start.Add(time.Duration(i) * 10 * time.Microsecond)
 			rec.record(event{kind: evAttempt, class: reports.OK,

@@ -48,6 +48,9 @@ type recorder struct {
 	events chan event
 	done   chan struct{}
 	last   time.Time // the latest done instant seen
+	// check, if set, is called about once a second with the stage so
+	// far, its Duration the time elapsed; it runs on the loop.
+	check func(*reports.Stage)
 
 	finished  atomic.Int64 // operations with a final outcome
 	throttled atomic.Int64 // throttled attempts
@@ -55,14 +58,17 @@ type recorder struct {
 	dropped   atomic.Int64 // operations never sent
 }
 
-// newRecorder starts a recorder for st. Its goroutine runs until close.
-func newRecorder(st *reports.Stage, start time.Time) *recorder {
+// newRecorder starts a recorder for st, with an optional check to make
+// once a second. Its goroutine runs until close.
+func newRecorder(st *reports.Stage, start time.Time,
+	check func(*reports.Stage)) *recorder {
 	r := &recorder{
 		st:     st,
 		start:  start,
 		events: make(chan event, 4096),
 		done:   make(chan struct{}),
 		last:   start,
+		check:  check,
 	}
 	go r.loop()
 	return r
@@ -107,21 +113,41 @@ func (r *recorder) close() {
 
 func (r *recorder) loop() {
 	defer close(r.done)
-	for e := range r.events {
-		switch e.kind {
-		case evAttempt:
-			r.attempt(&e)
-		case evOperation:
-			r.operation(&e)
-		case evDropped:
-			r.st.Intended++
-			r.st.Dropped++
-			r.bump(&r.st.Series.Offered, e.intended)
-		case evCapped:
-			r.st.Capped++
-		case evBudget:
-			r.st.BudgetExhausted++
+	var tick <-chan time.Time
+	if r.check != nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case e, ok := <-r.events:
+			if !ok {
+				return
+			}
+			r.handle(&e)
+		case now := <-tick:
+			r.st.Duration = now.Sub(r.start)
+			r.check(r.st)
 		}
+	}
+}
+
+// handle adds one event to the stage's result.
+func (r *recorder) handle(e *event) {
+	switch e.kind {
+	case evAttempt:
+		r.attempt(e)
+	case evOperation:
+		r.operation(e)
+	case evDropped:
+		r.st.Intended++
+		r.st.Dropped++
+		r.bump(&r.st.Series.Offered, e.intended)
+	case evCapped:
+		r.st.Capped++
+	case evBudget:
+		r.st.BudgetExhausted++
 	}
 }
 

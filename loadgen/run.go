@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -36,7 +38,16 @@ type Options struct {
 	// RunID tells this run's idempotency keys from another's; random
 	// when empty.
 	RunID string
+	// Abort, if set, is asked about once a second while a stage runs,
+	// with the results so far (the running stage last, its duration the
+	// time elapsed); a non-empty answer stops the run as ctx would, and
+	// becomes a run warning. It runs on the stage's recorder goroutine
+	// and must not keep the run it is given.
+	Abort func(sofar *reports.Run) (reason string)
 }
+
+// errAborted is the cause of a stop that Options.Abort asked for.
+var errAborted = errors.New("aborted")
 
 // Run runs the plan's stages in order against t and returns their
 // results. When ctx is done, Run stops starting operations and retries,
@@ -61,11 +72,15 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 		timeout = DefaultTimeout
 	}
 
-	// Requests outlive ctx by the grace period, so that what is in
+	// stop ends sending: when ctx is done, or when Abort asks.
+	stop, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+
+	// Requests outlive the stop by the grace period, so that what is in
 	// flight when a run stops is measured, not cut.
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	stopAfter := context.AfterFunc(ctx, func() {
+	stopAfter := context.AfterFunc(stop, func() {
 		t := time.AfterFunc(o.Grace, cancel)
 		context.AfterFunc(reqCtx, func() { t.Stop() })
 	})
@@ -84,8 +99,11 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 	for i := range p.Stages {
 		r := &stageRun{
 			stage: &p.Stages[i], index: i, client: c, seed: o.Seed,
-			stop: ctx.Done(), bars: bars, budget: budget,
+			stop: stop.Done(), bars: bars, budget: budget,
 			idem: "airabench-" + o.RunID + "-" + strconv.Itoa(i) + "-",
+		}
+		if o.Abort != nil {
+			r.check = watch(run, o.Abort, abort)
 		}
 		run.Stages = append(run.Stages, r.run(reqCtx))
 	}
@@ -93,8 +111,27 @@ func Run(ctx context.Context, p Plan, t Target, o Options) (*reports.Run,
 	if w := c.guardWarning(t.MaxRate); w != "" {
 		run.Warnings = append(run.Warnings, w)
 	}
-	run.Interrupted = ctx.Err() != nil
+	if cause := context.Cause(stop); errors.Is(cause, errAborted) {
+		run.Warnings = append(run.Warnings, cause.Error())
+	}
+	run.Interrupted = stop.Err() != nil
 	return run, nil
+}
+
+// watch returns the check a stage's recorder makes once a second: it
+// shows Options.Abort the finished stages and the running one, and
+// stops the run when it answers.
+func watch(run *reports.Run, ask func(*reports.Run) string,
+	abort context.CancelCauseFunc) func(*reports.Stage) {
+	done := slices.Clone(run.Stages)
+	return func(st *reports.Stage) {
+		sofar := *run
+		sofar.Stages = append(slices.Clip(done), st)
+		if reason := ask(&sofar); reason != "" {
+			abort(fmt.Errorf("%w at %.1f s of stage %s: %s", errAborted,
+				st.Duration.Seconds(), st.Name, reason))
+		}
+	}
 }
 
 // MaxInFlight is the most requests any stage of p may keep in flight. It
@@ -135,6 +172,7 @@ type stageRun struct {
 	budget *atomic.Int64
 	idem   string
 	prep   *prepared
+	check  func(*reports.Stage) // the abort check; nil for none
 }
 
 func (r *stageRun) run(ctx context.Context) *reports.Stage {
@@ -159,7 +197,7 @@ func (r *stageRun) run(ctx context.Context) *reports.Stage {
 	st.Start = time.Now()
 	dials := r.client.dials.Load()
 	defer func() { st.NewConnections = r.client.dials.Load() - dials }()
-	r.rec = newRecorder(st, st.Start)
+	r.rec = newRecorder(st, st.Start, r.check)
 	bar := r.bars.add(s, r.rec)
 
 	switch {

@@ -61,7 +61,8 @@ func (r *stageRun) setup(ctx context.Context) *prepared {
 	scratch.Flow = flow
 	scratch.Retry = RetryPolicy{MaxRetries: 20, Base: 100 * time.Millisecond,
 		Cap: 10 * time.Second, RetryAfter: true, Jitter: FullJitter}
-	sink := newRecorder(reports.NewStage("setup", string(flow)), time.Now())
+	sink := newRecorder(reports.NewStage("setup", string(flow)), time.Now(),
+		nil)
 	defer sink.close()
 
 	p := &prepared{}

@@ -544,3 +544,49 @@ func TestDeniedInEitherEnvelope(t *testing.T) {
 		})
 	}
 }
+
+// TestAbortStopsTheRun: once Abort answers, sending stops, in-flight
+// requests finish, the rest is dropped, and the reason is a warning.
+func TestAbortStopsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{latency: 10 * time.Millisecond}
+		f.answer = func(n int, _ *http.Request) (int, string, string) {
+			if n >= 30 {
+				return 500, "", `{}`
+			}
+			return 201, "", `{"action_uuid":"a","status":"authorized"}`
+		}
+		plan := Plan{Stages: []Stage{{Name: "steady", Flow: FlowAuthorize,
+			Body: DefaultBody, Load: Load{Model: Open,
+				Rate:     Rate{20, 1010 * time.Millisecond},
+				Duration: 10 * time.Second}}}}
+		var asked int
+		abort := func(r *reports.Run) string {
+			asked++
+			st := r.Stages[len(r.Stages)-1]
+			if st.Outcomes[reports.ServerError] > 0 {
+				return "server errors"
+			}
+			return ""
+		}
+		run, err := Run(context.Background(), plan, Target{
+			BaseURL: "http://fake", Transport: f}, Options{Abort: abort})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := run.Stages[0]
+		conserved(t, st)
+		// Sends are 50.5 ms apart, so none falls on a check. Errors
+		// start with the 31st send, at 1.515 s; the check at 2 s stops
+		// the run, so 40 were sent.
+		if !run.Interrupted || st.Sent != 40 || asked != 2 {
+			t.Errorf("interrupted %v, sent %d, asked %d; want true, 40, 2",
+				run.Interrupted, st.Sent, asked)
+		}
+		if len(run.Warnings) != 1 ||
+			!strings.Contains(run.Warnings[0], "at 2.0 s of stage steady: "+
+				"server errors") {
+			t.Errorf("warnings %q", run.Warnings)
+		}
+	})
+}

@@ -54,6 +54,21 @@ func AllPassed(results []ThresholdResult) bool {
 	return true
 }
 
+// Breached returns the first threshold that a run still in progress
+// already fails on a measured value. A threshold with no data yet, or
+// scoped to a stage that has not started, is not breached: unlike
+// EvaluateThresholds, which judges a finished run, Breached gives a
+// run time to show its numbers. Stopping a run on a breach is k6's
+// abort-on-fail.
+func Breached(r *Run, ts []Threshold) (ThresholdResult, bool) {
+	for _, t := range ts {
+		if res := t.Evaluate(r); !res.Pass && res.Value != nil {
+			return res, true
+		}
+	}
+	return ThresholdResult{}, false
+}
+
 // Evaluate measures t's metric on r, over t.Stage or over every stage
 // combined, and compares it.
 func (t Threshold) Evaluate(r *Run) ThresholdResult {

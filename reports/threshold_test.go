@@ -155,3 +155,28 @@ func TestThresholdResultString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+// TestBreached: only a threshold failing on a measured value is a
+// breach; no data and a stage yet to run are not.
+func TestBreached(t *testing.T) {
+	r := &Run{Stages: []*Stage{closedStage()}}
+	parse := func(key, expr string) Threshold {
+		th, err := ParseThreshold(key, expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return th
+	}
+	waiting := []Threshold{
+		parse("latency.response{stage:later}", "p(99)<1ms"),
+		parse("dropped", "count<1"),
+	}
+	if res, ok := Breached(r, waiting); ok {
+		t.Errorf("Breached = %v, want none", res)
+	}
+	failing := append(waiting, parse("latency.service", "p(50)<1ms"))
+	res, ok := Breached(r, failing)
+	if !ok || res.Threshold.Expr != "p(50)<1ms" {
+		t.Errorf("Breached = %v, %v; want the p(50) threshold", res, ok)
+	}
+}

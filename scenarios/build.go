@@ -49,6 +49,10 @@ func (c *checker) build(f *File) *Scenario {
 	}
 	s.MaxRate = f.Target.MaxRate
 	s.Thresholds = c.thresholds(f)
+	s.AbortOnFail = f.AbortOnFail
+	if f.AbortOnFail && len(f.Thresholds) == 0 {
+		c.at("abort_on_fail", "abort_on_fail needs thresholds to watch")
+	}
 	if len(c.errs) == 0 {
 		c.runnable(&s.Plan)
 	}

@@ -52,6 +52,9 @@ type Scenario struct {
 	// order they are written; a threshold scoped to a stage names one
 	// of Plan.Stages.
 	Thresholds []reports.Threshold
+	// AbortOnFail stops the run at the first threshold that fails while
+	// it runs.
+	AbortOnFail bool
 }
 
 // Mock is the bundled mock's setup for a run.

@@ -34,6 +34,11 @@ type File struct {
 	// maps to a list of expressions such as p(99)<300ms or rate<0.01. A
 	// failed threshold makes the run exit with code 99.
 	Thresholds map[string][]string `yaml:"thresholds"`
+	// AbortOnFail stops the run as soon as a threshold fails on a
+	// measured value, checked once a second while each stage runs
+	// (k6's abortOnFail, for every threshold); the report covers what
+	// ran and the exit code is 99.
+	AbortOnFail bool `yaml:"abort_on_fail"`
 	// Reference names the published figure every stage's plots stand
 	// beside unless the stage names its own: authorize (~200/s on one
 	// 4-vCPU instance), verify (~100/s), mint (~10,500/s in-process) or

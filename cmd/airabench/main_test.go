@@ -156,3 +156,52 @@ stages:
 		t.Errorf("no successful operation:\n%s", stdout)
 	}
 }
+
+// TestAbortOnFail runs a scenario whose threshold fails early: the run
+// stops within seconds of a ten-second stage, writes its report, says
+// why, and exits 99.
+func TestAbortOnFail(t *testing.T) {
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "abort.yaml")
+	os.WriteFile(sc, []byte(`name: abort
+target:
+  mock:
+    profile: unlimited
+    latency:
+      authorize: {dist: fixed, value: 20ms}
+stages:
+  - name: steady
+    flow: authorize
+    executor: constant-arrival-rate
+    rate: 50/s
+    duration: 10s
+thresholds:
+  latency.response: ["p(50)<5ms"]
+abort_on_fail: true
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := cli(t, "run", "--quiet", "--no-plots", "--out",
+		out, sc)
+	if code != exitGate || !strings.Contains(stderr, "aborted") {
+		t.Fatalf("exit %d, want 99 and an abort\n%s\n%s", code, stdout,
+			stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Interrupted bool     `json:"interrupted"`
+		Warnings    []string `json:"warnings"`
+		Stages      []struct {
+			Sent int64 `json:"sent"`
+		} `json:"stages"`
+	}
+	json.Unmarshal(b, &sum)
+	if !sum.Interrupted || len(sum.Stages) != 1 || sum.Stages[0].Sent >= 500 ||
+		!strings.Contains(strings.Join(sum.Warnings, " "), "p(50)<5ms") {
+		t.Errorf("summary: interrupted %v, stages %+v, warnings %q; want "+
+			"an early stop naming the threshold", sum.Interrupted,
+			sum.Stages, sum.Warnings)
+	}
+}

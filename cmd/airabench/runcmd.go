@@ -243,6 +243,9 @@ func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
 			describe(sc))
 		opts.Progress, opts.PlainProgress = stdout, !isTerminal(stdout)
 	}
+	if sc.AbortOnFail && sh.Count <= 1 {
+		opts.Abort = abortOnBreach(sc.Thresholds)
+	}
 	warnOpenFiles(stderr, sc.Plan.MaxInFlight())
 	res, err := loadgen.Run(ctx, sc.Plan, target, opts)
 	if err != nil {
@@ -268,12 +271,28 @@ func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
 	code := report(res, ts, base, reportFlags{out: f.out,
 		percentiles: f.percentiles, noPlots: f.noPlots,
 		summaryMD: f.summaryMD}, stdout, stderr)
-	if res.Interrupted {
+	switch {
+	case res.Interrupted && ctx.Err() == nil:
+		fmt.Fprintln(stderr, "airabench run: aborted on a failed "+
+			"threshold; the report covers what ran")
+		return exitGate
+	case res.Interrupted:
 		fmt.Fprintln(stderr, "airabench run: interrupted; the report "+
 			"covers what ran")
 		return exitRuntime
 	}
 	return code
+}
+
+// abortOnBreach stops a run at the first threshold that fails while it
+// runs (abort_on_fail).
+func abortOnBreach(ts []reports.Threshold) func(*reports.Run) string {
+	return func(sofar *reports.Run) string {
+		if res, ok := reports.Breached(sofar, ts); ok {
+			return "threshold failed: " + res.String()
+		}
+		return ""
+	}
 }
 
 // openTarget starts the mock for a mock scenario, or reads the API key
