@@ -29,23 +29,8 @@ const (
 	publishedVerifyPerSec4vCPU = 100
 )
 
-// samplePayload is a v1.2 action receipt payload of typical size.
-func samplePayload() map[string]any {
-	h := "sha256:" + string(bytes.Repeat([]byte("ab"), 32))
-	return map[string]any{
-		"receipt_version": "1.2", "alg": "Ed25519",
-		"action_uuid": "0b6c1f0e-2d4e-4d7a-9a52-3c1f3f6b8e21",
-		"org_uuid":    "5f0c8a9e-7b1d-4c3e-8f2a-1d9e6b4a7c30",
-		"agent_id":    "invoice-agent", "action_type": "llm_call",
-		"details_hash": h, "outcome_hash": h, "instruction_hash": h,
-		"model_id": "claude-sonnet-4-6", "parent_payload_hash": nil,
-		"authorization_ref": map[string]any{
-			"policy_evaluation_uuid":      "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
-			"approval_authorization_uuid": nil,
-		},
-		"created_at": "2026-12-03T18:00:00Z",
-	}
-}
+// samplePayload is the receipt payload the mint flow signs.
+func samplePayload() map[string]any { return loadgen.MintPayload(1) }
 
 func key() ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))

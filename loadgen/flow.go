@@ -296,7 +296,7 @@ var mintKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 // figure measures, and records it as an attempt of the mint step.
 func (w *worker) mint(i int, intended time.Time) reply {
 	r := reply{sent: time.Now(), class: reports.OK}
-	c, err := receipt.Canonical(mintPayload(i))
+	c, err := receipt.Canonical(MintPayload(i))
 	if err == nil {
 		_ = receipt.PayloadHash(c)
 		_ = receipt.Sign(mintKey, c)
@@ -309,8 +309,10 @@ func (w *worker) mint(i int, intended time.Time) reply {
 	return r
 }
 
-// mintPayload is a v1.2 action receipt payload for item i.
-func mintPayload(i int) map[string]any {
+// MintPayload returns the v1.2 action receipt payload the mint flow
+// signs for item i: the fields of Aira's signed payload, of typical
+// size. The benchmarks sign the same payload.
+func MintPayload(i int) map[string]any {
 	const h = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	return map[string]any{
 		"receipt_version": "1.2", "alg": "Ed25519",
