@@ -141,6 +141,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 				sh.Index, sh.Count))
 		}
 	}
+	// A folder that cannot be written is found now, not after the run.
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "airabench run: --out: %v\n", err)
+		return exitUsage
+	}
 	return runScenario(sc, f, sh, stdout, stderr)
 }
 
