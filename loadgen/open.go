@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+// DefaultMaxInFlight bounds the open model's operations in flight when
+// Load.MaxInFlight is not set: each holds a goroutine and a connection,
+// and a schedule far beyond what the target answers would otherwise
+// grow them until the process runs out of memory or file descriptors.
+// Operations beyond it follow Load.Overflow, so they are measured or
+// counted, never lost silently.
+const DefaultMaxInFlight = 10_000
+
 // span returns how long a stage of load l is planned to send: its
 // duration, or its schedule's length; 0 for a batch.
 func (l Load) span() time.Duration {
@@ -30,10 +38,11 @@ func (l Load) schedule() Schedule {
 // dropped, as Overflow says. When the run stops, operations that were
 // due by then and not sent are counted as dropped.
 func (r *stageRun) open(ctx context.Context, start time.Time) {
-	var slots chan struct{}
-	if m := r.stage.Load.MaxInFlight; m > 0 {
-		slots = make(chan struct{}, m)
+	m := r.stage.Load.MaxInFlight
+	if m == 0 {
+		m = DefaultMaxInFlight
 	}
+	slots := make(chan struct{}, m)
 	var wg sync.WaitGroup
 	end := start.Add(r.stage.Load.schedule().Duration())
 	r.pace(start, func(n uint64, intended time.Time) bool {
@@ -48,9 +57,7 @@ func (r *stageRun) open(ctx context.Context, start time.Time) {
 		}
 		wg.Go(func() {
 			r.worker(n).operation(ctx, int(n), intended)
-			if slots != nil {
-				<-slots
-			}
+			<-slots
 		})
 		return true
 	})
@@ -81,6 +88,11 @@ func (r *stageRun) pace(start time.Time,
 		catchUp := l.CatchUp / float64(max(r.stage.Shard.Count, 1))
 		wait, stop := sched.Pace(time.Since(start), n, prev, catchUp)
 		if stop {
+			return
+		}
+		// Behind schedule there is no sleep to notice a stop in.
+		if r.stopped() {
+			r.dropDue(sched, n, start)
 			return
 		}
 		if wait > 0 && !r.sleep(timer, wait) {
@@ -124,9 +136,6 @@ const (
 // gives up at once and OverflowWait waits for one until the stage's
 // end; the wait shows as the operation's dispatch delay.
 func (r *stageRun) acquire(slots chan struct{}, end time.Time) slot {
-	if slots == nil {
-		return slotTaken
-	}
 	select {
 	case slots <- struct{}{}:
 		return slotTaken

@@ -57,6 +57,9 @@ const (
 	Open Model = "open"
 )
 
+// MaxUnbounded is the largest batch the Unbounded model starts at once.
+const MaxUnbounded = 100_000
+
 // Models lists the load models.
 var Models = []Model{Closed, Unbounded, Chunked, Open}
 
@@ -251,6 +254,11 @@ func (l Load) validate(sharded bool) error {
 	}
 	if l.Model != Unbounded && l.Concurrency < 1 {
 		add("concurrency %d: must be at least 1", l.Concurrency)
+	}
+	if l.Model == Unbounded && l.Items > MaxUnbounded {
+		add("items %d: gather starts every item at once, each with a "+
+			"goroutine and a connection; above %d use a semaphore",
+			l.Items, MaxUnbounded)
 	}
 	switch {
 	case l.Items < 0:

@@ -149,7 +149,7 @@ func maxInFlight(p Plan) int {
 		case l.Model == Open && l.MaxInFlight > 0:
 			n = max(n, l.MaxInFlight)
 		case l.Model == Open:
-			n = max(n, 1024)
+			n = max(n, 1024) // idle connections kept, not a bound
 		default:
 			n = max(n, l.Concurrency)
 		}

@@ -590,3 +590,22 @@ func TestAbortStopsTheRun(t *testing.T) {
 		}
 	})
 }
+
+// TestStopWhileBehind: a schedule far beyond what the target answers
+// still stops when told, with everything due and unsent dropped, and
+// never holds more than DefaultMaxInFlight operations.
+func TestStopWhileBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(time.Second, cancel)
+		f := &fakeAPI{latency: 400 * time.Millisecond}
+		st := runFakeCtx(t, ctx, f, Stage{Load: Load{Model: Open,
+			Rate: rateOf(100_000, time.Second), Duration: time.Hour}})
+		// Slots free at 0.4 s and 0.8 s: three rounds of sends. Due
+		// by the stop at 1 s: operations 0 to 100,000.
+		if st.Sent != 3*DefaultMaxInFlight || st.Intended != 100_001 {
+			t.Errorf("sent %d of %d intended; want %d of 100001", st.Sent,
+				st.Intended, 3*DefaultMaxInFlight)
+		}
+	})
+}

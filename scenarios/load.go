@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -71,7 +72,7 @@ type Getenv func(name string) (string, bool)
 // exists and path names a shipped scenario, that one. Every problem of
 // the file is returned at once, as Errors.
 func Load(path string, env Getenv) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err == nil {
 		return Parse(path, data, env)
 	}
@@ -85,6 +86,29 @@ func Load(path string, env Getenv) (*Scenario, error) {
 			"scenario of that name (airabench scenarios lists them)", path)
 	}
 	return Parse(name+".yaml", data, env)
+}
+
+// MaxFileBytes is the largest scenario file Load reads; real ones are a
+// few kilobytes.
+const MaxFileBytes = 1 << 20
+
+// readFile reads at most MaxFileBytes of path, so that a device or a
+// huge file is refused rather than read into memory.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileBytes {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("the file is "+
+			"larger than %d bytes; is it a scenario?", MaxFileBytes)}
+	}
+	return data, nil
 }
 
 // ShippedFile returns the bytes of the shipped scenario name, so a copy
@@ -134,6 +158,9 @@ func Parse(file string, data []byte, env Getenv) (*Scenario, error) {
 	data, errs := expand(file, data, env)
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	if e := tooDeep(file, data); e != nil {
+		return nil, Errors{e}
 	}
 	f, c, err := decode(file, data)
 	if err != nil {
@@ -330,4 +357,55 @@ func nodeToValue(n ast.Node, v any) error {
 	return safely(func() error {
 		return yaml.NodeToValue(n, v, yaml.AllowDuplicateMapKey())
 	})
+}
+
+// maxNesting bounds how deeply a scenario's lists and mappings nest. A
+// scenario needs fewer than ten levels; thousands would make the parser
+// spend memory and time in proportion before any check could run.
+const maxNesting = 64
+
+// tooDeep refuses text whose flow lists and mappings ([ and {), or whose
+// block lists on one line ("- - -"), nest beyond maxNesting, before the
+// YAML parser sees it. Quoted text and comments are skipped.
+func tooDeep(file string, data []byte) *Error {
+	depth, line, col := 0, 1, 0
+	var quote byte
+	atLineStart, dashes := true, 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		col++
+		switch {
+		case c == '\n':
+			// A quote left open is most likely an apostrophe in plain
+			// text; close it, so it cannot hide the rest of the file.
+			line, col, atLineStart, dashes, quote = line+1, 0, true, 0, 0
+			continue
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			continue
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+			i--
+			continue
+		case c == '[' || c == '{':
+			depth++
+		case (c == ']' || c == '}') && depth > 0:
+			depth--
+		case c == '-' && atLineStart:
+			dashes++
+		case c != ' ' && c != '\t':
+			atLineStart = false
+		}
+		if depth > maxNesting || dashes > maxNesting {
+			return &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf(
+				"lists or mappings nest deeper than %d levels", maxNesting)}
+		}
+	}
+	return nil
 }

@@ -321,3 +321,34 @@ func TestJSONSchemaIsEmbedded(t *testing.T) {
 		t.Error("JSONSchema() lacks the executor names")
 	}
 }
+
+// TestTooDeepOrTooBig refuses inputs that would make the parser spend
+// memory in proportion, with a position, before parsing.
+func TestTooDeepOrTooBig(t *testing.T) {
+	deep := "stages: " + strings.Repeat("[", 100) + strings.Repeat("]", 100)
+	dashes := "stages:\n  " + strings.Repeat("- ", 100) + "x\n"
+	quoted := "description: \"" + strings.Repeat("[", 100) + "\"\n" +
+		"stages: [{flow: authorize, executor: gather, items: 1}]\n"
+	for _, tt := range []struct {
+		name, text, want string
+	}{
+		{"flow lists", deep, "x.yaml:1:73: lists or mappings nest deeper"},
+		{"block lists", dashes, "x.yaml:2:"},
+		{"brackets in quotes are text", quoted, ""},
+	} {
+		_, err := Parse("x.yaml", []byte(tt.text), noEnv)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if tt.want == "" && err != nil || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: error %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	os.WriteFile(big, make([]byte, MaxFileBytes+1), 0o644)
+	if _, err := Load(big, noEnv); err == nil ||
+		!strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Load of a file over the limit: %v", err)
+	}
+}

@@ -149,10 +149,10 @@ func peakRate(l loadgen.Load) float64 {
 	return peak
 }
 
-// guardedTarget sets the max_rate guard on t when the target is beyond
-// this machine and the scenario declares a max_rate.
+// guardedTarget holds a URL target to the scenario's max_rate, when it
+// declares one, on this machine or beyond it.
 func guardedTarget(t loadgen.Target, sc *scenarios.Scenario) loadgen.Target {
-	if sc.Mock == nil && !isLoopbackURL(sc.URL) {
+	if sc.Mock == nil {
 		t.MaxRate = sc.MaxRate
 	}
 	return t

@@ -468,3 +468,35 @@ func TestStagePlanAndLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestTuneHeldToMaxRate: tune refuses a target beyond this machine that
+// declares no max_rate, and holds every level to one it declares.
+func TestTuneHeldToMaxRate(t *testing.T) {
+	t.Setenv("AIRA_API_KEY", secretKey)
+	asRemote(t)
+	h := mockHandler(t, secretKey)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	code, _, stderr := cli(t, "tune", "--levels", "1", "--duration", "1s",
+		"--out", t.TempDir(), writeScenario(t, srv.URL, "", ""))
+	if code != exitUsage || !strings.Contains(stderr, "max_rate") {
+		t.Fatalf("without max_rate: exit %d, stderr %q; want 2", code, stderr)
+	}
+	if n := h.n.Load(); n != 0 {
+		t.Errorf("a refused sweep sent %d requests", n)
+	}
+
+	start := time.Now()
+	code, stdout, stderr := cli(t, "tune", "--levels", "4", "--items",
+		"30", "--out", t.TempDir(),
+		writeScenario(t, srv.URL, "  max_rate: 20/s\n", ""))
+	if code == exitUsage || code == exitRuntime {
+		t.Fatalf("with max_rate: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// A burst of 20, then 20 a second: 30 operations of two requests
+	// each cannot finish within two seconds.
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("30 authorize+notarize pairs at max_rate 20/s took %v", took)
+	}
+}

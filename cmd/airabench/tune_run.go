@@ -73,8 +73,16 @@ func urlTarget(sc *scenarios.Scenario, n int,
 			"set AIRA_API_KEYS to that many keys, comma-separated "+
 			"(found %d)", n, len(keys))
 	}
+	// Every level is held to max_rate, as run holds it; beyond this
+	// machine a sweep without one is refused.
+	if !isLoopbackURL(sc.URL) && sc.MaxRate.PerSecond() == 0 {
+		return nil, fmt.Errorf("%s is not on this machine and the "+
+			"scenario declares no target.max_rate: declare one (such as "+
+			"max_rate: 50/s); every level is held to it", sc.URL)
+	}
 	t := &tuneTarget{target: loadgen.Target{BaseURL: sc.URL,
-		APIKey: keys[0]}, keys: keys[:n], close: func() {}}
+		APIKey: keys[0], MaxRate: sc.MaxRate}, keys: keys[:n],
+		close: func() {}}
 	if settle > 0 {
 		t.settle = func(ctx context.Context) error {
 			return waitCtx(ctx, settle)
