@@ -25,14 +25,15 @@ run: build
 # two cores; `make race` adds it. Packages run one at a time, because many
 # tests measure real runs over loopback and should not share the CPU with
 # another package's. The seed corpora of the fuzz targets run as tests;
-# `fuzz` then mutates each target briefly.
+# `fuzz` then mutates each target briefly (FuzzLoad longer: its hundreds
+# of seeds take a few seconds to gather coverage first).
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -p 1 ./...
 	$(MAKE) fuzz
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./scenarios
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./scenarios
 	$(GO) test -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZTIME) ./mockserver
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./receipt
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRetryAfter$$' -fuzztime $(FUZZTIME) ./loadgen

@@ -53,7 +53,7 @@ func cmdK8s(args []string, stdout, stderr io.Writer) int {
 	var f k8sFlags
 	fs := k8sFlagSet(&f, stderr)
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() != 1 || f.shards < 1 || f.image == "" {
 		fs.Usage()

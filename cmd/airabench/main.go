@@ -16,6 +16,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -68,6 +70,15 @@ Run 'airabench COMMAND -h' for a command's flags.
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// parseExit is the exit code of a flag set's Parse error: 0 for -h,
+// which asked for the usage text, and 2 for a bad flag.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
 }
 
 // run dispatches to a subcommand and returns the exit code.

@@ -92,6 +92,11 @@ func TestUsageErrors(t *testing.T) {
 			exitUsage, "--scale"},
 		{"mock off loopback", []string{"mock", "--addr", "0.0.0.0:0"},
 			exitUsage, "--listen-any"},
+		{"help is not an error", []string{"run", "-h"}, exitOK, "Usage"},
+		{"unwritable output", []string{"run", "--out", "/proc/x",
+			"semaphore-batch"}, exitUsage, "--out"},
+		{"unwritable summary", []string{"run", "--summary-md",
+			"/proc/x/s.md", "semaphore-batch"}, exitUsage, "--summary-md"},
 	}
 	for _, tt := range tests {
 		code, _, errOut := cli(t, tt.args...)
@@ -203,5 +208,22 @@ abort_on_fail: true
 		t.Errorf("summary: interrupted %v, stages %+v, warnings %q; want "+
 			"an early stop naming the threshold", sum.Interrupted,
 			sum.Stages, sum.Warnings)
+	}
+}
+
+// TestCompareUnrelatedResults: two results with no stage in common are a
+// usage error, not a regression.
+func TestCompareUnrelatedResults(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, r := range []struct{ dir, name string }{{a, "gather-100"},
+		{b, "no-retries"}} {
+		if code, out, errOut := cli(t, "run", "--quiet", "--no-plots",
+			"--scale", "0.1", "--out", r.dir, r.name); code != exitOK {
+			t.Fatalf("run %s: exit %d\n%s%s", r.name, code, out, errOut)
+		}
+	}
+	code, _, errOut := cli(t, "compare", a, b)
+	if code != exitUsage || !strings.Contains(errOut, "share no stage") {
+		t.Errorf("compare: exit %d, stderr %q; want 2", code, errOut)
 	}
 }

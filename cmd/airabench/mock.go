@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -37,6 +38,8 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 	profile := fs.String("profile", "default", "profile: "+
 		strings.Join(mockserver.ProfileNames(), ", "))
 	seed := fs.Int64("seed", 1, "seed of every random choice")
+	anyKey := fs.Bool("any-key", false,
+		"accept any non-empty Bearer key (default: only the printed one)")
 	listenAny := fs.Bool("listen-any", false,
 		"allow an address that is not loopback")
 	fs.Usage = func() {
@@ -47,7 +50,7 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() != 0 {
 		fs.Usage()
@@ -63,8 +66,11 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "airabench mock: %v\n", err)
 		return exitUsage
 	}
-	srv, err := mockserver.New(mockserver.Config{Addr: *addr, Profile: p,
-		Seed: *seed})
+	cfg := mockserver.Config{Addr: *addr, Profile: p, Seed: *seed}
+	if !*anyKey {
+		cfg.Keys = []string{newKey()}
+	}
+	srv, err := mockserver.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench mock: %v\n", err)
 		return exitRuntime
@@ -96,4 +102,10 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// newKey returns a fresh test key for a mock that accepts only it, so a
+// wrong key gets 401 as it would from the API.
+func newKey() string {
+	return "aira_test_" + rand.Text()
 }

@@ -148,7 +148,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -209,7 +209,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
@@ -223,6 +223,12 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	next, err := readSummary(fs.Arg(1))
 	if err != nil {
 		fmt.Fprintf(stderr, "airabench compare: %v\n", err)
+		return exitUsage
+	}
+	if !shareStage(base, next) {
+		fmt.Fprintf(stderr, "airabench compare: %s and %s share no stage "+
+			"name: compare two results of the same scenario\n", fs.Arg(0),
+			fs.Arg(1))
 		return exitUsage
 	}
 	c, err := reports.Compare(base, next, tol)
@@ -239,4 +245,16 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return exitGate
 	}
 	return exitOK
+}
+
+// shareStage reports whether two results have a stage name in common.
+func shareStage(a, b *reports.Run) bool {
+	for _, x := range a.Stages {
+		for _, y := range b.Stages {
+			if x.Name == y.Name {
+				return true
+			}
+		}
+	}
+	return false
 }

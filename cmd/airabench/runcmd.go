@@ -113,7 +113,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -145,6 +145,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		fmt.Fprintf(stderr, "airabench run: --out: %v\n", err)
 		return exitUsage
+	}
+	if d := filepath.Dir(f.summaryMD); f.summaryMD != "" {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "airabench run: --summary-md: no folder "+
+				"%s to write into\n", d)
+			return exitUsage
+		}
 	}
 	return runScenario(sc, f, sh, stdout, stderr)
 }
@@ -276,6 +283,10 @@ func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
 	code := report(res, ts, base, reportFlags{out: f.out,
 		percentiles: f.percentiles, noPlots: f.noPlots,
 		summaryMD: f.summaryMD}, stdout, stderr)
+	if msg := misconfigured(res); msg != "" {
+		fmt.Fprintln(stderr, "airabench run: "+msg)
+		return exitRuntime
+	}
 	switch {
 	case res.Interrupted && ctx.Err() == nil:
 		fmt.Fprintln(stderr, "airabench run: aborted on a failed "+
@@ -287,6 +298,24 @@ func runScenario(sc *scenarios.Scenario, f runFlags, sh loadgen.Shard,
 		return exitRuntime
 	}
 	return code
+}
+
+// misconfigured says why a run whose every operation ended in a client
+// or transport error most likely measured nothing but its own set-up,
+// or returns "" for a run that reached the API.
+func misconfigured(res *reports.Run) string {
+	var sent, broken int64
+	for _, st := range res.Stages {
+		sent += st.Sent
+		broken += st.Outcomes[reports.ClientError] +
+			st.Outcomes[reports.TransportError]
+	}
+	if sent == 0 || broken < sent {
+		return ""
+	}
+	return fmt.Sprintf("all %d operations failed with client or "+
+		"transport errors: check the target URL (its origin, without "+
+		"/api/v1), that it is reachable, and the API key", sent)
 }
 
 // abortOnBreach stops a run at the first threshold that fails while it
@@ -319,7 +348,7 @@ func openTarget(sc *scenarios.Scenario, seed int64,
 	}
 	seed += int64(sh.Index)
 	srv, err := mockserver.New(mockserver.Config{
-		Profile: sc.Mock.Profile, Seed: seed})
+		Profile: sc.Mock.Profile, Seed: seed, Keys: []string{newKey()}})
 	if err != nil {
 		return loadgen.Target{}, 0, nil, fmt.Errorf("start mock: %w", err)
 	}

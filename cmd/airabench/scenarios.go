@@ -20,7 +20,7 @@ func cmdScenarios(args []string, stdout, stderr io.Writer) int {
 			"'airabench run NAME'.\n")
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	for _, s := range scenarios.Shipped() {
@@ -41,7 +41,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 			"Example:\n  airabench validate scenarios/*.yaml\n")
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

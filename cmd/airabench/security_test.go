@@ -152,10 +152,10 @@ func TestAPIKeyNeverWrittenOnAnyPath(t *testing.T) {
 	}{
 		{name: "ok", url: good.URL, code: exitOK,
 			flags: []string{"--percentiles"}},
-		{name: "wrong-key", url: wrong.URL, code: exitGate},
+		{name: "wrong-key", url: wrong.URL, code: exitRuntime},
 		{name: "nothing-listens", url: "http://" + freeAddr(t),
-			code: exitGate},
-		{name: "bad-certificate", url: tlsSrv.URL, code: exitGate},
+			code: exitRuntime},
+		{name: "bad-certificate", url: tlsSrv.URL, code: exitRuntime},
 		{name: "insecure-on-http", url: good.URL, code: exitUsage,
 			flags: []string{"--insecure"}},
 	}
@@ -243,7 +243,7 @@ func TestTLSVerification(t *testing.T) {
 		warnings int
 		stderr   string
 	}{
-		{name: "verified-by-default", code: exitGate},
+		{name: "verified-by-default", code: exitRuntime},
 		{name: "ca-cert", flags: []string{"--ca-cert", ca}, code: exitOK,
 			reached: true},
 		{name: "insecure", flags: []string{"--insecure"}, code: exitOK,

@@ -145,7 +145,7 @@ func cmdTune(args []string, stdout, stderr io.Writer) int {
 	var f tuneFlags
 	fs := tuneFlagSet(&f, stderr)
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
