@@ -88,6 +88,9 @@ func stillGrowing(levels []TuneLevel, rec Recommendation) string {
 func (x *LittlesLaw) why(levels []TuneLevel, rec Recommendation) string {
 	r := levels[rec.Index]
 	var parts []string
+	if s := spent(r); s != "" {
+		parts = append(parts, s)
+	}
 	if s := x.belowLimit(levels); s != "" {
 		parts = append(parts, s)
 	}
@@ -113,6 +116,18 @@ func (x *LittlesLaw) why(levels []TuneLevel, rec Recommendation) string {
 			r.Concurrency, x.Predicted)
 	}
 	return "They differ because " + strings.Join(parts, "; and ") + "."
+}
+
+// spent notes a level whose attempts were mostly throttled: the allowed
+// rate was not this client's to use.
+func spent(r TuneLevel) string {
+	if r.ThrottledShare < 0.5 {
+		return ""
+	}
+	return fmt.Sprintf("%.0f%% of attempts were throttled even at %d in "+
+		"flight, so the limit was spent by something else: another "+
+		"client on the same key, or a window not yet emptied (raise "+
+		"--settle)", 100*r.ThrottledShare, r.Concurrency)
 }
 
 // past describes a level above the recommendation that lost goodput:

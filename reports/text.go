@@ -500,9 +500,9 @@ func stageWarnings(s *Stage, share float64) []string {
 		add("the stage offered no operation")
 	}
 	if s.Dropped > 0 {
-		add("%s of %s operations were dropped (never sent): the schedule "+
-			"could not be met or a queue overflowed",
-			fmtInt(s.Dropped), fmtInt(s.Intended))
+		add("%s of %s operations were dropped (never sent): the run "+
+			"was stopped, the schedule could not be met, or a queue "+
+			"overflowed", fmtInt(s.Dropped), fmtInt(s.Intended))
 	}
 	if n := s.Sent - s.Outcomes.Total(); n > 0 {
 		add("%s sent operations have no final outcome: the stage was "+

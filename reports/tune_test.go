@@ -412,3 +412,16 @@ func TestPlotSweep(t *testing.T) {
 		t.Error("PlotSweep of no levels: no error")
 	}
 }
+
+// TestExplainSpentLimit: a level throttled nearly always is not
+// explained away as agreeing with Little's law.
+func TestExplainSpentLimit(t *testing.T) {
+	lv := TuneLevel{Concurrency: 1, Offered: 20, Throughput: 20,
+		Goodput: 0.2, ThrottledShare: 0.989}
+	x := Explain([]TuneLevel{lv}, Recommendation{Found: true, Index: 0},
+		0, "")
+	if strings.Contains(x.Why, "They agree") ||
+		!strings.Contains(x.Why, "99% of attempts were throttled") {
+		t.Errorf("Why = %q", x.Why)
+	}
+}
