@@ -304,8 +304,12 @@ func retryNote(s *Stage) string {
 	if !ok {
 		return ""
 	}
-	note := fmt.Sprintf("%s attempts/op, %s s waiting",
-		fmtFloat(a, 2), fmtFloat(s.RetryWait.Seconds(), 3))
+	per := "attempts/op"
+	if len(s.Steps) > 1 {
+		per = fmt.Sprintf("requests/op over %d steps", len(s.Steps))
+	}
+	note := fmt.Sprintf("%s %s, %s s waiting", fmtFloat(a, 2), per,
+		fmtFloat(s.RetryWait.Seconds(), 3))
 	var by []string
 	for c := Class(0); c < NumClasses; c++ {
 		if n := s.RetriesBy[c]; n > 0 {
