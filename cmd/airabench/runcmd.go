@@ -119,6 +119,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if f.grace < 0 {
+		fmt.Fprintf(stderr, "airabench run: --grace %v is negative\n",
+			f.grace)
+		return exitUsage
+	}
 
 	sc, err := scenarios.Load(fs.Arg(0), os.LookupEnv)
 	if err != nil {
