@@ -99,7 +99,10 @@ func newClient(t Target, maxConns int, timeout time.Duration) *client {
 }
 
 // transport is sized to the concurrency so that every in-flight request
-// keeps its connection: no churn, no queueing in the pool.
+// keeps its connection: no churn, no queueing in the pool. The bound on
+// connections matters when the CPU is busy: without it, requests that
+// find no idle connection each start a dial, and a burst can open
+// thousands more connections than there are requests in flight.
 func (c *client) transport(maxConns int) *http.Transport {
 	d := &net.Dialer{Timeout: c.timeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -110,6 +113,7 @@ func (c *client) transport(maxConns int) *http.Transport {
 		},
 		MaxIdleConns:        maxConns,
 		MaxIdleConnsPerHost: maxConns,
+		MaxConnsPerHost:     maxConns,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: c.timeout,
 	}

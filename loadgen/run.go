@@ -149,12 +149,15 @@ func maxInFlight(p Plan) int {
 		case l.Model == Open && l.MaxInFlight > 0:
 			n = max(n, l.MaxInFlight)
 		case l.Model == Open:
-			n = max(n, 1024) // idle connections kept, not a bound
+			n = max(n, DefaultMaxInFlight)
 		default:
 			n = max(n, l.Concurrency)
 		}
 		if s.Offline != nil {
 			n = max(n, s.Offline.Flushers)
+		}
+		if needsSetup(&s) {
+			n = max(n, setupWorkers)
 		}
 	}
 	return n

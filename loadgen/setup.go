@@ -16,6 +16,9 @@ import (
 // maxSetup bounds a setup phase, which runs before the stage's clock.
 const maxSetup = 100_000
 
+// setupWorkers is how many actions a setup phase prepares at once.
+const setupWorkers = 32
+
 // needsSetup reports whether the stage's flows use prepared actions.
 func needsSetup(s *Stage) bool {
 	uses := func(f Flow) bool { return f == FlowNotarize || f == FlowVerify }
@@ -69,7 +72,7 @@ func (r *stageRun) setup(ctx context.Context) *prepared {
 	var mu sync.Mutex
 	var tries atomic.Int64
 	var wg sync.WaitGroup
-	for id := range min(want, 32) {
+	for id := range min(want, setupWorkers) {
 		w := r.worker(1<<32 | uint64(id))
 		w.stage, w.rec, w.budget = &scratch, sink, nil
 		wg.Go(func() {
