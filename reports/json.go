@@ -371,6 +371,9 @@ func fromJSONRun(jr *jsonRun) (*Run, error) {
 }
 
 func fromJSONStage(js *jsonStage) (*Stage, error) {
+	if err := js.check(); err != nil {
+		return nil, err
+	}
 	s := &Stage{
 		Name: js.Name, Flow: js.Flow, Model: js.Model,
 		Concurrency:  js.Concurrency,
@@ -505,4 +508,35 @@ func decodeHist(s string) (h *hdrhistogram.Histogram, err error) {
 		}
 	}()
 	return hdrhistogram.Decode([]byte(s))
+}
+
+// check refuses counts that no run can produce, so that a summary edited
+// by hand or cut short is reported, not merged into wrong figures.
+func (js *jsonStage) check() error {
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{{"intended", js.Intended}, {"sent", js.Sent},
+		{"dropped", js.Dropped}, {"retries", js.Retries}} {
+		if c.n < 0 {
+			return fmt.Errorf("%s is %d; counts are never negative",
+				c.name, c.n)
+		}
+	}
+	for c := Class(0); c < NumClasses; c++ {
+		if js.Outcomes[c] < 0 || js.Attempts[c] < 0 {
+			return fmt.Errorf("outcome %s is negative", c)
+		}
+	}
+	switch {
+	case js.Intended != js.Sent+js.Dropped:
+		return fmt.Errorf("intended %d is not sent %d + dropped %d",
+			js.Intended, js.Sent, js.Dropped)
+	case js.Outcomes.Total() > js.Sent:
+		return fmt.Errorf("outcomes add up to %d, more than the %d sent",
+			js.Outcomes.Total(), js.Sent)
+	case js.DurationS < 0:
+		return fmt.Errorf("duration_s %v is negative", js.DurationS)
+	}
+	return nil
 }

@@ -384,6 +384,18 @@ func TestReadJSONErrors(t *testing.T) {
 		{name: "shard of one", edit: func(d map[string]any) {
 			d["shard"] = map[string]any{"index": 0, "count": 1}
 		}, want: "bad shard 0/1"},
+		{name: "negative count", edit: func(d map[string]any) {
+			st := d["stages"].([]any)[0].(map[string]any)
+			st["intended"], st["dropped"] = -5, -6
+		}, want: "intended is -5; counts are never negative"},
+		{name: "sent beyond intended", edit: func(d map[string]any) {
+			st := d["stages"].([]any)[0].(map[string]any)
+			st["sent"] = 1_000_000
+		}, want: "is not sent 1000000 + dropped"},
+		{name: "negative duration", edit: func(d map[string]any) {
+			st := d["stages"].([]any)[0].(map[string]any)
+			st["duration_s"] = -1
+		}, want: "duration_s -1 is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -56,6 +57,10 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if err := checkAddr(*addr); err != nil {
+		fmt.Fprintf(stderr, "airabench mock: --addr: %v\n", err)
+		return exitUsage
+	}
 	if !*listenAny && !loopback(*addr) {
 		fmt.Fprintf(stderr, "airabench mock: %s is not a loopback address;"+
 			" pass --listen-any to serve beyond this machine\n", *addr)
@@ -89,6 +94,20 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// checkAddr refuses an address that is not host:port with a port from
+// 0 to 65535.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port, such as 127.0.0.1:8080",
+			addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
 }
 
 // loopback reports whether addr's host is a loopback address or name.
