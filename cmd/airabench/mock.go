@@ -1,7 +1,8 @@
 package main
 
 import (
-	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -73,7 +74,7 @@ func cmdMock(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := mockserver.Config{Addr: *addr, Profile: p, Seed: *seed}
 	if !*anyKey {
-		cfg.Keys = []string{newKey()}
+		cfg.Keys = []string{mockKey(*seed)}
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
@@ -123,8 +124,11 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// newKey returns a fresh test key for a mock that accepts only it, so a
-// wrong key gets 401 as it would from the API.
-func newKey() string {
-	return "aira_test_" + rand.Text()
+// mockKey returns the test key a mock seeded with seed accepts, alone,
+// so a wrong key gets 401 as it would from the API. It follows from the
+// seed, as every choice of the mock does: the mock's random streams are
+// per key, so a seeded run makes the same decisions every time.
+func mockKey(seed int64) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "airabench mock key %d", seed))
+	return "aira_test_" + hex.EncodeToString(sum[:16])
 }

@@ -353,7 +353,7 @@ func openTarget(sc *scenarios.Scenario, seed int64,
 	}
 	seed += int64(sh.Index)
 	srv, err := mockserver.New(mockserver.Config{
-		Profile: sc.Mock.Profile, Seed: seed, Keys: []string{newKey()}})
+		Profile: sc.Mock.Profile, Seed: seed, Keys: []string{mockKey(seed)}})
 	if err != nil {
 		return loadgen.Target{}, 0, nil, fmt.Errorf("start mock: %w", err)
 	}
