@@ -79,9 +79,7 @@ func Sweep(ctx context.Context, p Plan, si int, t Target,
 	if err := o.check(p, si); err != nil {
 		return nil, err
 	}
-	levels := slices.Clone(o.Levels)
-	slices.Sort(levels)
-	levels = slices.Compact(levels)
+	levels := sortedUnique(o.Levels)
 	res := &SweepResult{}
 	for i, c := range levels {
 		if err := sweepLevel(ctx, p, si, t, o, c, res); err != nil {

@@ -109,13 +109,6 @@ func conserved(t *testing.T, st *reports.Stage) {
 	}
 }
 
-func sum(s []int64) (n int64) {
-	for _, v := range s {
-		n += v
-	}
-	return n
-}
-
 func rateOf(n float64, per time.Duration) Rate { return Rate{n, per} }
 
 func TestOpenConstantRateExact(t *testing.T) {

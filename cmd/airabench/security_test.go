@@ -407,12 +407,6 @@ func TestRemoteTargetGuard(t *testing.T) {
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) {
-	return f(r)
-}
-
 // TestMockRefusesWideAddresses checks that airabench mock binds only
 // loopback unless --listen-any says otherwise.
 func TestMockRefusesWideAddresses(t *testing.T) {
